@@ -1,0 +1,48 @@
+# Efficient Sequence Modeling with GRUs: every command sets up what it needs.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-requirements
+# Quiet pip, but keep its errors; drop the "location is ignored" notices of local mirrors.
+PIP_QUIET := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+
+.PHONY: help venv book serve lab test exercises bench clean
+
+help:  ## list the commands
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): requirements.txt pyproject.toml
+	@if [ -z "$(PYTHON)" ] || ! "$(PYTHON)" -c 'import venv, ensurepip' 2>/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq python3 python3-venv python3-dev >/dev/null; \
+	  else echo "Python 3.11 with venv is needed: install python3.11 and python3.11-venv" >&2; exit 1; fi; fi
+	@test -x $(BIN)/python || $(or $(PYTHON),python3) -m venv $(VENV)
+	@echo "Installing the pinned requirements into $(VENV) ..."
+	@$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt $(PIP_QUIET)
+	@touch $@
+
+venv: $(STAMP)  ## create .venv and install requirements.txt
+
+book: $(STAMP)  ## execute every notebook and build the HTML book
+	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+	@echo "The book is at $(CURDIR)/_build/html/index.html (make serve shows it on http://127.0.0.1:8000)"
+
+serve:  ## serve the built book on http://127.0.0.1:8000
+	@test -f _build/html/index.html || $(MAKE) book
+	$(BIN)/python -m http.server --bind 127.0.0.1 --directory _build/html 8000
+
+lab: $(STAMP)  ## open JupyterLab on the course (localhost, token on)
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR) chapters/
+
+test: $(STAMP)  ## run every check: ruff, unit, policy, notebooks, book, browser
+	$(BIN)/python tools/run_tests.py
+
+bench: $(STAMP)  ## print the benchmark tables
+	$(BIN)/python tools/bench_gru.py
+
+clean:  ## remove build outputs (keeps .venv)
+	rm -rf _build .pytest_cache .ruff_cache
