@@ -1,8 +1,5 @@
 """The numpy GRU against keras.layers.GRU, its conventions, counts and input errors."""
 
-import numpy as np
-import pytest
-
 import grucourse  # noqa: F401  (sets TensorFlow's environment before keras is imported)
 from grucourse.gru import (
     GRUParams,
@@ -15,6 +12,9 @@ from grucourse.gru import (
     keras_weights,
     to_keras,
 )
+
+import numpy as np
+import pytest
 
 keras = pytest.importorskip("keras")
 

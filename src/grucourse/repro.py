@@ -9,12 +9,13 @@ def seed_everything(seed: int = 0) -> np.random.Generator:
     """Seed Keras/TensorFlow (``keras.utils.set_random_seed``), turn on op determinism,
     and return a fresh ``np.random.default_rng(seed)`` to pass to numpy code explicitly.
 
+    Importing ``grucourse.repro`` imports ``grucourse`` first, which sets TensorFlow's
+    environment variables before TensorFlow loads here.
     Call it at the top of a notebook and again before each training run whose
     numbers the page quotes; nothing in the course seeds at import time.
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    import grucourse  # noqa: F401  (TensorFlow environment variables before TF is imported)
     import keras
     import tensorflow as tf
 

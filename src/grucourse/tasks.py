@@ -1,0 +1,83 @@
+"""Generated sequence tasks with known answers: nothing is downloaded, everything is seeded.
+
+Each generator takes an explicit ``rng`` (``np.random.default_rng(seed)``) and returns ``(X, y)``
+with ``X`` of shape ``(n, T, features)`` in float32.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _check_rng(rng):
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError("rng must be a numpy Generator, e.g. np.random.default_rng(0)")
+
+
+def _check_positive_int(value, name, minimum=1):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+
+
+def delayed_recall(n: int, lag: int, rng: np.random.Generator, n_symbols: int = 4):
+    """Remember the first symbol for ``lag`` steps of distracting symbols.
+
+    ``X`` has shape ``(n, lag + 1, n_symbols + 1)``: every step holds a one-hot symbol
+    (``n_symbols`` channels), and the last channel marks step 0, the one to remember.
+    The label ``y`` (shape ``(n,)``, ints) is the symbol at step 0; chance accuracy is
+    ``1 / n_symbols``. The answer is needed only after the last step, so a model must carry
+    it across ``lag`` steps.
+    """
+    _check_positive_int(n, "n")
+    _check_positive_int(lag, "lag")
+    _check_positive_int(n_symbols, "n_symbols", 2)
+    _check_rng(rng)
+    T = lag + 1
+    symbols = rng.integers(0, n_symbols, size=(n, T))  # (n, T)
+    X = np.zeros((n, T, n_symbols + 1), dtype=np.float32)  # (n, T, n_symbols + 1)
+    np.put_along_axis(X, symbols[:, :, None], 1.0, axis=2)  # one-hot symbols
+    X[:, 0, n_symbols] = 1.0  # marker: "remember this one"
+    y = symbols[:, 0].astype(np.int64)  # (n,)
+    return X, y
+
+
+def adding_problem(n: int, T: int, rng: np.random.Generator):
+    """The adding problem of Hochreiter & Schmidhuber (1997).
+
+    ``X`` has shape ``(n, T, 2)``: channel 0 holds values uniform in [0, 1), channel 1
+    marks exactly two steps, one in each half of the sequence. ``y`` (shape ``(n,)``)
+    is the sum of the two marked values. Predicting the mean (1.0) gives a mean squared
+    error of 1/6 ≈ 0.167, the baseline to beat.
+    """
+    _check_positive_int(n, "n")
+    _check_positive_int(T, "T", 2)
+    _check_rng(rng)
+    values = rng.random((n, T)).astype(np.float32)  # (n, T)
+    half = T // 2
+    first = rng.integers(0, half, size=n)  # (n,)
+    second = rng.integers(half, T, size=n)  # (n,)
+    marks = np.zeros((n, T), dtype=np.float32)  # (n, T)
+    rows = np.arange(n)
+    marks[rows, first] = 1.0
+    marks[rows, second] = 1.0
+    X = np.stack([values, marks], axis=-1)  # (n, T, 2)
+    y = values[rows, first] + values[rows, second]  # (n,)
+    return X, y.astype(np.float32)
+
+
+def sign_of_sum(n: int, T: int, d: int, rng: np.random.Generator, feature: int = 0):
+    """Is the sum of one feature over the sequence larger than its expected value?
+
+    ``X`` is uniform in [0, 1) with shape ``(n, T, d)`` (the input shape of the source's
+    example); ``y`` (shape ``(n, 1)``, 0/1) is ``sum_t X[:, t, feature] > T / 2``.
+    Every step matters a little, so a model must accumulate over the whole sequence.
+    """
+    _check_positive_int(n, "n")
+    _check_positive_int(T, "T")
+    _check_positive_int(d, "d")
+    _check_rng(rng)
+    if isinstance(feature, bool) or not isinstance(feature, (int, np.integer)) or not 0 <= feature < d:
+        raise ValueError(f"feature must be an index in [0, {d}), got {feature!r}")
+    X = rng.random((n, T, d)).astype(np.float32)  # (n, T, d)
+    y = (X[:, :, feature].sum(axis=1) > T / 2).astype(np.int64)[:, None]  # (n, 1)
+    return X, y
