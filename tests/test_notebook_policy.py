@@ -22,6 +22,11 @@ def toc_files():
         if isinstance(node, dict):
             if "file" in node:
                 files.append(node["file"])
+            if "glob" in node:  # e.g. solutions/*: every matching notebook or page
+                files.extend(
+                    str(p.relative_to(ROOT).with_suffix("")) for p in sorted(ROOT.glob(node["glob"] + ".*"))
+                    if p.suffix in (".ipynb", ".md")
+                )
             for v in node.values():
                 walk(v)
         elif isinstance(node, list):
