@@ -41,8 +41,8 @@ lab: $(STAMP)  ## open JupyterLab on the course (localhost, token on)
 test: $(STAMP)  ## run every check: ruff, unit, policy, notebooks, book, browser
 	$(BIN)/python tools/run_tests.py
 
-bench: $(STAMP)  ## print the benchmark tables
-	$(BIN)/python tools/bench_gru.py
+bench: $(STAMP)  ## print the benchmark tables of the efficiency chapter (a few minutes)
+	$(BIN)/python benchmarks/run_all.py
 
 clean:  ## remove build outputs (keeps .venv)
 	rm -rf _build .pytest_cache .ruff_cache

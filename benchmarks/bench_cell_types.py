@@ -1,0 +1,12 @@
+"""SimpleRNN, GRU and LSTM: cost per time step against the FLOP ratios 1 : 3 : 4."""
+
+from grucourse.efficiency import compare_cell_types
+
+from _harness import main
+
+if __name__ == "__main__":
+    main(
+        "Keras layers in tf.function, B=64 T=50 d=10",
+        lambda rng, repeat: compare_cell_types(rng, sizes=(32, 128, 512), repeat=repeat),
+        default_repeat=10,
+    )

@@ -1,0 +1,389 @@
+"""The experiments of the efficiency chapter, shared with ``benchmarks/`` (small repeats there, larger here).
+
+Each ``compare_*`` function runs one experiment and returns a dict with ``rows`` (a table for
+:func:`grucourse.timing.format_table`) and the numbers the chapter checks (output differences,
+ratios). Timings are medians of repeated runs (:func:`grucourse.timing.median_time`); the
+correctness values never depend on timing. Keras and TensorFlow are imported inside the functions,
+so importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+from grucourse.batching import bucket_by_length, fixed_batches, pad_batch, padding_waste
+from grucourse.gru import GRUParams, from_keras, gru_forward
+from grucourse.timing import format_seconds, median_time, single_blas_thread, step_flops, timing_row
+from grucourse.validate import as_float_array, check_finite, check_sequences
+
+import numpy as np
+
+RNN_KINDS = ("simple_rnn", "gru", "lstm")
+
+
+def _sigmoid(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def gru_forward_per_step(x, params: GRUParams, h0=None):
+    """The same GRU as :func:`grucourse.gru.gru_forward`, with the input projection done step by step.
+
+    Inside the loop each step computes ``a_t = x_t W + b`` ``(B, d) @ (d, 3u)`` before the recurrent
+    product, instead of one ``(T*B, d) @ (d, 3u)`` product for all steps up front. The result is
+    identical; only the number of (small) matrix products changes: ``2 T`` instead of ``T + 1``.
+    Returns ``h_T`` ``(B, u)``.
+    """
+    if not isinstance(params, GRUParams):
+        raise TypeError(f"params must be a GRUParams, got {type(params).__name__}")
+    x = check_sequences(x, params.input_size)  # (B, T, d)
+    B, T, _ = x.shape
+    u = params.units
+    dtype = np.result_type(x.dtype, params.W_z.dtype)
+    if h0 is None:
+        h = np.zeros((B, u), dtype=dtype)  # (B, u)
+    else:
+        h = as_float_array(h0, "h0").astype(dtype, copy=True)
+        if h.shape != (B, u):
+            raise ValueError(f"h0 has shape {h.shape}, expected (batch, units) = ({B}, {u})")
+        check_finite(h, "h0")
+    W = np.concatenate([params.W_z, params.W_r, params.W_h], axis=1).astype(dtype)  # (d, 3u)
+    b = np.concatenate([params.b_z, params.b_r, params.b_h]).astype(dtype)  # (3u,)
+    U = np.concatenate([params.U_z, params.U_r, params.U_h], axis=1).astype(dtype)  # (u, 3u)
+    b_hh = params.b_hh.astype(dtype) if params.reset_after else None  # (u,)
+    keep_old = params.convention == "keras"
+    for t in range(T):
+        a = x[:, t] @ W + b  # (B, d) @ (d, 3u) -> (B, 3u): this step's input projection
+        z = _sigmoid(a[:, :u] + h @ U[:, :u])  # (B, u)
+        r = _sigmoid(a[:, u : 2 * u] + h @ U[:, u : 2 * u])  # (B, u)
+        if params.reset_after:
+            h_tilde = np.tanh(a[:, 2 * u :] + r * (h @ U[:, 2 * u :] + b_hh))  # (B, u)
+        else:
+            h_tilde = np.tanh(a[:, 2 * u :] + (r * h) @ U[:, 2 * u :])  # (B, u)
+        h = z * h + (1 - z) * h_tilde if keep_old else (1 - z) * h + z * h_tilde  # (B, u)
+    return h
+
+
+# --- Keras building blocks -------------------------------------------------------------
+
+
+def make_rnn_layer(kind: str, units: int, d: int, seed: int = 0, **kwargs):
+    """A built ``keras.layers.{SimpleRNN, GRU, LSTM}`` with ``units`` units for ``d`` input features."""
+    import keras
+
+    classes = {"simple_rnn": keras.layers.SimpleRNN, "gru": keras.layers.GRU, "lstm": keras.layers.LSTM}
+    if kind not in classes:
+        raise ValueError(f"kind must be one of {sorted(classes)}, got {kind!r}")
+    keras.utils.set_random_seed(seed)
+    layer = classes[kind](units, **kwargs)
+    layer.build((None, None, d))
+    return layer
+
+
+def forward_fn(layer, mode: str = "function"):
+    """``x -> layer(x)`` run eagerly (``"eager"``), as a ``tf.function`` graph (``"function"``),
+    or compiled by XLA (``"xla"``, ``tf.function(jit_compile=True)``)."""
+    import tensorflow as tf
+
+    def forward(x):
+        return layer(x, training=False)
+
+    if mode == "eager":
+        return forward
+    if mode == "function":
+        return tf.function(forward)
+    if mode == "xla":
+        return tf.function(forward, jit_compile=True)
+    raise ValueError(f"mode must be 'eager', 'function' or 'xla', got {mode!r}")
+
+
+def _random_batch(rng, B, T, d):
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError("rng must be a numpy Generator, e.g. np.random.default_rng(0)")
+    return rng.normal(size=(B, T, d)).astype(np.float32)  # (B, T, d)
+
+
+def _max_diff(a, b) -> float:
+    return float(np.max(np.abs(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64))))
+
+
+# --- Experiments -----------------------------------------------------------------------
+
+
+def time_split(rng, B=64, T=100, d=10, u=32, repeat=7):
+    """Where the time of a numpy GRU forward goes: the input projection of all steps versus the rest.
+
+    The projection ``X W`` is one ``(T B, d) @ (d, 3u)`` product, parallel over time; the remaining
+    time is the loop of ``T`` dependent steps (recurrent product and gates).
+    """
+    from grucourse.gru import init_gru_params
+
+    x = _random_batch(rng, B, T, d)  # (B, T, d)
+    p = init_gru_params(d, u, rng, convention="keras", reset_after=True)
+    W = np.concatenate([p.W_z, p.W_r, p.W_h], axis=1).astype(np.float32)  # (d, 3u)
+    xs = np.ascontiguousarray(x.transpose(1, 0, 2)).reshape(T * B, d)  # (T*B, d)
+    p32 = _as_float32(p)
+    with single_blas_thread():
+        proj = median_time(lambda: xs @ W, repeat=repeat, warmup=2, number=5)
+        full = median_time(lambda: gru_forward(x, p32), repeat=repeat, warmup=2)
+    flops_proj = 2 * 3 * d * u * B * T
+    flops_total = step_flops("gru", d, u, B) * T
+    share_time = proj["median"] / full["median"]
+    share_flops = flops_proj / flops_total
+    rows = [
+        timing_row("input projection, all steps (one matmul)", proj,
+                   **{"share of time": f"{share_time:.0%}", "share of FLOPs": f"{share_flops:.0%}"}),
+        timing_row("whole forward (projection + T steps)", full,
+                   **{"share of time": "100%", "share of FLOPs": "100%"}),
+    ]
+    return {"rows": rows, "share_time": share_time, "share_flops": share_flops, "stats": (proj, full)}
+
+
+def _as_float32(p: GRUParams) -> GRUParams:
+    fields = {k: getattr(p, k) for k in ("W_z", "U_z", "b_z", "W_r", "U_r", "b_r", "W_h", "U_h", "b_h")}
+    fields = {k: v.astype(np.float32) for k, v in fields.items()}
+    b_hh = None if p.b_hh is None else p.b_hh.astype(np.float32)
+    return GRUParams(**fields, b_hh=b_hh, convention=p.convention, reset_after=p.reset_after)
+
+
+def compare_projection(rng, B=64, T=100, d=10, u=32, repeat=7):
+    """Fused input projection (:func:`gru_forward`) against the per-step one, same weights, float32."""
+    from grucourse.gru import init_gru_params
+
+    x = _random_batch(rng, B, T, d)  # (B, T, d)
+    p = _as_float32(init_gru_params(d, u, rng, convention="keras", reset_after=True))
+    with single_blas_thread():
+        fused = median_time(lambda: gru_forward(x, p), repeat=repeat, warmup=2)
+        per_step = median_time(lambda: gru_forward_per_step(x, p), repeat=repeat, warmup=2)
+    diff = _max_diff(gru_forward(x, p), gru_forward_per_step(x, p))
+    speedup = per_step["median"] / fused["median"]
+    rows = [
+        timing_row("per-step projection (T small matmuls)", per_step, **{"vs fused": f"{speedup:.2f}x"}),
+        timing_row("fused projection (one matmul)", fused, **{"vs fused": "1.00x"}),
+    ]
+    return {"rows": rows, "max_abs_diff": diff, "speedup": speedup}
+
+
+def compare_numpy_keras(rng, B=64, T=100, d=10, u=32, repeat=20):
+    """The course's numpy GRU against ``keras.layers.GRU`` in a ``tf.function``, same float32 weights."""
+    import tensorflow as tf
+
+    layer = make_rnn_layer("gru", u, d)
+    x = _random_batch(rng, B, T, d)  # (B, T, d)
+    x_tf = tf.constant(x)
+    keras_fn = forward_fn(layer, "function")
+    p = _as_float32(from_keras(layer))
+    with single_blas_thread():
+        t_np = median_time(lambda: gru_forward(x, p), repeat=repeat, warmup=2)
+    t_np_threads = median_time(lambda: gru_forward(x, p), repeat=repeat, warmup=2)
+    t_keras = median_time(lambda: keras_fn(x_tf).numpy(), repeat=repeat, warmup=2)
+    diff = _max_diff(gru_forward(x, p), keras_fn(x_tf))
+    ratio = t_np["median"] / t_keras["median"]
+    ratio_threads = t_np_threads["median"] / t_keras["median"]
+    rows = [
+        timing_row("numpy gru_forward, 1 BLAS thread", t_np, **{"/ Keras": f"{ratio:.2f}"}),
+        timing_row("numpy gru_forward, default BLAS threads", t_np_threads, **{"/ Keras": f"{ratio_threads:.2f}"}),
+        timing_row("keras.layers.GRU in tf.function", t_keras, **{"/ Keras": "1.00"}),
+    ]
+    return {"rows": rows, "max_abs_diff": diff, "ratio": ratio, "ratio_default_threads": ratio_threads}
+
+
+def fastpath_conditions(layer) -> dict:
+    """The cuDNN conditions of the ``keras.layers.GRU`` docstring, checked on ``layer`` (True = met)."""
+    import keras
+
+    cell = layer.cell
+    return {
+        "activation is tanh": cell.activation is keras.activations.tanh,
+        "recurrent_activation is sigmoid": cell.recurrent_activation is keras.activations.sigmoid,
+        "recurrent_dropout == 0": cell.recurrent_dropout == 0,
+        "unroll is False": not layer.unroll,
+        "use_bias is True": bool(cell.use_bias),
+        "reset_after is True": bool(cell.reset_after),
+    }
+
+
+def compare_fastpath(rng, B=64, T=100, d=10, u=32, repeat=7):
+    """On CPU (the generic kernel): the default GRU against variants that break a cuDNN condition.
+
+    All variants share the default layer's weights where the shapes allow; at inference
+    (``training=False``) recurrent dropout is off, so its output must equal the default's.
+    """
+    import tensorflow as tf
+
+    x = _random_batch(rng, B, T, d)  # (B, T, d)
+    x_tf = tf.constant(x)
+    variants = {
+        "default (all cuDNN conditions met)": {},
+        "recurrent_dropout=0.2": {"recurrent_dropout": 0.2},
+        "reset_after=False": {"reset_after": False},
+        "unroll=True": {"unroll": True},
+    }
+    base = None
+    rows, outputs, impl = [], {}, {}
+    for name, kwargs in variants.items():
+        layer = make_rnn_layer("gru", u, d, **kwargs)
+        if base is None:
+            base = layer
+        elif kwargs.get("reset_after", True):
+            layer.set_weights(base.get_weights())
+        fn = forward_fn(layer, "function")
+        stats = median_time(lambda fn=fn: fn(x_tf).numpy(), repeat=repeat, warmup=1)
+        outputs[name] = np.asarray(fn(x_tf))
+        impl[name] = layer.cell.implementation
+        conds = fastpath_conditions(layer)
+        broken = [k for k, ok in conds.items() if not ok]
+        rows.append(timing_row(name, stats, **{"cell impl.": layer.cell.implementation,
+                                               "broken": ", ".join(broken) or "none"}))
+    diffs = {k: _max_diff(v, outputs["default (all cuDNN conditions met)"]) for k, v in outputs.items()
+             if k != "reset_after=False"}
+    return {"rows": rows, "max_abs_diff": diffs, "implementation": impl}
+
+
+def run_batches(fn, x_list, mask_list):
+    """Run ``fn(x, mask)`` over a list of padded batches and return the list of outputs as numpy."""
+    return [np.asarray(fn(x, m)) for x, m in zip(x_list, mask_list, strict=True)]
+
+
+def make_variable_length_data(rng, n=256, d=4, min_len=5, max_len=100):
+    """``n`` random sequences ``(T_i, d)`` whose lengths are spread over ``[min_len, max_len]``."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError("rng must be a numpy Generator, e.g. np.random.default_rng(0)")
+    if not 1 <= min_len <= max_len:
+        raise ValueError(f"need 1 <= min_len <= max_len, got min_len={min_len}, max_len={max_len}")
+    lengths = rng.integers(min_len, max_len + 1, size=n)  # (n,)
+    return [rng.normal(size=(int(L), d)).astype(np.float32) for L in lengths]
+
+
+def compare_batching(rng, seqs, batch_size=32, u=16, repeat=5):
+    """Padding every batch to the longest sequence (with a mask) against bucketing by length.
+
+    Both strategies run the same masked ``keras.layers.GRU`` (one ``tf.function`` traced once for any
+    batch shape) and must give each sequence the same final state; a run on the unpadded sequence
+    alone is the reference. A padded batch *without* a mask is shown to give wrong states.
+    """
+    import tensorflow as tf
+
+    d = seqs[0].shape[1]
+    lengths = np.array([s.shape[0] for s in seqs])  # (n,)
+    layer = make_rnn_layer("gru", u, d)
+    spec = (tf.TensorSpec((None, None, d), tf.float32), tf.TensorSpec((None, None), tf.bool))
+    fn = tf.function(lambda x, m: layer(x, mask=m, training=False), input_signature=spec)
+
+    longest = int(lengths.max())
+    strategies = {
+        "pad all to the longest + mask": (fixed_batches(len(seqs), batch_size), longest),
+        "bucket by length + mask": (bucket_by_length(lengths, batch_size), None),
+    }
+    rows, finals = [], {}
+    for name, (batches, maxlen) in strategies.items():
+        padded = [pad_batch([seqs[i] for i in b], maxlen=maxlen) for b in batches]
+        xs = [tf.constant(x) for x, _, _ in padded]  # each (b, T_batch, d)
+        ms = [tf.constant(m) for _, m, _ in padded]  # each (b, T_batch)
+        stats = median_time(lambda xs=xs, ms=ms: run_batches(fn, xs, ms), repeat=repeat, warmup=1)
+        h = np.empty((len(seqs), u), dtype=np.float32)  # (n, u), original order
+        for b, out in zip(batches, run_batches(fn, xs, ms), strict=True):
+            h[b] = out
+        finals[name] = h
+        waste = padding_waste(lengths, batches)
+        steps = sum(x.shape[0] * x.shape[1] for x, _, _ in padded)
+        rows.append(timing_row(name, stats, **{"padded steps": f"{waste:.0%}", "steps run": steps}))
+    # reference: a few sequences alone, unpadded; and the unmasked padded batch
+    p = from_keras(layer)
+    check = np.argsort(lengths)[[0, len(seqs) // 2, -1]]  # shortest, median, longest
+    ref = np.stack([gru_forward(seqs[i][None], p)[0] for i in check])  # (3, u)
+    x_all, _, _ = pad_batch([seqs[i] for i in check], maxlen=longest)
+    unmasked = np.asarray(layer(x_all))  # (3, u): padding zeros run through the GRU
+    names = list(strategies)
+    return {
+        "rows": rows,
+        "max_abs_diff_strategies": _max_diff(finals[names[0]], finals[names[1]]),
+        "max_abs_diff_reference": max(_max_diff(finals[k][check], ref) for k in names),
+        "max_abs_diff_unmasked": _max_diff(unmasked[:2], ref[:2]),
+        "waste": {k: r["padded steps"] for k, r in zip(names, rows, strict=True)},
+    }
+
+
+def stream_cell(step, x, h0):
+    """Feed ``x`` ``(B, T, d)`` one step at a time through ``step(x_t, h) -> h`` and stack the states."""
+    h, outs = h0, []
+    for t in range(x.shape[1]):
+        h = step(x[:, t], h)  # (B, u)
+        outs.append(np.asarray(h))
+    return np.stack(outs, axis=1)  # (B, T, u)
+
+
+def streaming_latency(rng, d=10, u=32, T=50, repeat=7):
+    """Real-time inference: one new input per step (batch 1). The streamed states must equal the
+    full-sequence run; the table gives the latency of one step for numpy and Keras."""
+    from grucourse.gru import gru_step
+
+    import tensorflow as tf
+
+    layer = make_rnn_layer("gru", u, d, return_sequences=True)
+    cell = layer.cell
+    x = _random_batch(rng, 1, T, d)  # (1, T, d)
+    full = np.asarray(layer(x))  # (1, T, u)
+
+    def eager_step(x_t, h):
+        return cell(x_t, h, training=False)[0]
+
+    graph_step = tf.function(eager_step)
+    h0 = tf.zeros((1, u))
+    streamed = stream_cell(graph_step, tf.constant(x), h0)  # (1, T, u)
+    p = _as_float32(from_keras(layer))
+    x_t, h_np = x[:, 0], np.zeros((1, u), np.float32)  # (1, d), (1, u)
+    x_t_tf = tf.constant(x_t)
+    rows = [
+        timing_row("numpy gru_step", median_time(lambda: gru_step(x_t, h_np, p), repeat, 3, number=20)),
+        timing_row("Keras GRUCell, eager", median_time(lambda: eager_step(x_t_tf, h0), repeat, 3, number=20)),
+        timing_row("Keras GRUCell, tf.function",
+                   median_time(lambda: graph_step(x_t_tf, h0).numpy(), repeat, 3, number=20)),
+    ]
+    return {"rows": rows, "max_abs_diff": _max_diff(streamed, full), "T": T}
+
+
+def compare_compilation(rng, B=64, T=100, d=10, u=32, repeat=7):
+    """The same Keras GRU run eagerly, as a ``tf.function`` graph and compiled by XLA (``jit_compile``).
+
+    The first call includes tracing (and XLA compilation); the table shows it apart from the median
+    of the later calls. All three must give the same output.
+    """
+    import time
+
+    import tensorflow as tf
+
+    layer = make_rnn_layer("gru", u, d)
+    x_tf = tf.constant(_random_batch(rng, B, T, d))
+    rows, outs = [], {}
+    for mode, name in (("eager", "eager"), ("function", "tf.function"), ("xla", "tf.function(jit_compile=True)")):
+        fn = forward_fn(layer, mode)
+        t0 = time.perf_counter()
+        outs[mode] = np.asarray(fn(x_tf))
+        first = time.perf_counter() - t0
+        stats = median_time(lambda fn=fn: fn(x_tf).numpy(), repeat=repeat, warmup=1)
+        rows.append(timing_row(name, stats, **{"first call": format_seconds(first)}))
+    return {"rows": rows, "max_abs_diff": max(_max_diff(outs[m], outs["eager"]) for m in ("function", "xla"))}
+
+
+def compare_cell_types(rng, sizes=(32, 256), B=64, T=50, d=10, repeat=5):
+    """Time per step of SimpleRNN, GRU and LSTM layers (``tf.function``) against their FLOP ratios 1 : 3 : 4."""
+    import tensorflow as tf
+
+    x_tf = tf.constant(_random_batch(rng, B, T, d))
+    rows, ratios = [], {}
+    for u in sizes:
+        per_step = {}
+        for kind in RNN_KINDS:
+            fn = forward_fn(make_rnn_layer(kind, u, d), "function")
+            stats = median_time(lambda fn=fn: fn(x_tf).numpy(), repeat=repeat, warmup=1)
+            per_step[kind] = stats["median"] / T
+            flops = step_flops(kind, d, u, B)
+            rows.append({
+                "": f"{kind}, u={u}",
+                "time/step": format_seconds(per_step[kind]),
+                "IQR/step": format_seconds(stats["iqr"] / T),
+                "FLOPs/step": flops,
+                "FLOP ratio": f"{flops / step_flops('simple_rnn', d, u, B):.0f}",
+                "time ratio": f"{per_step[kind] / per_step['simple_rnn']:.2f}",
+                "GFLOP/s": f"{flops / per_step[kind] / 1e9:.2f}",
+            })
+        ratios[u] = {k: per_step[k] / per_step["simple_rnn"] for k in RNN_KINDS}
+    return {"rows": rows, "time_ratios": ratios}
