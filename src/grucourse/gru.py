@@ -23,9 +23,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-import numpy as np
-
 from grucourse.validate import as_float_array, check_finite, check_sequences
+
+import numpy as np
 
 CONVENTIONS = ("source", "keras")
 
