@@ -4,6 +4,7 @@ from grucourse.timing import (
     format_seconds,
     format_table,
     gru_flops,
+    interleaved_times,
     lstm_flops,
     matmul_flops,
     median_time,
@@ -118,3 +119,21 @@ def test_flop_ratios_are_exactly_1_3_4():
 def test_step_flops_rejects_bad_input(args):
     with pytest.raises(ValueError):
         step_flops(*args)
+
+
+def test_interleaved_times_takes_turns():
+    order = []
+    stats = interleaved_times({"a": lambda: order.append("a"), "b": lambda: order.append("b")},
+                              repeat=3, warmup=1, number=2)
+    assert order == ["a", "b"] + ["a", "a", "b", "b"] * 3
+    assert set(stats) == {"a", "b"}
+    assert all(s["repeat"] == 3 and s["min"] <= s["median"] <= s["max"] for s in stats.values())
+
+
+def test_interleaved_times_errors():
+    with pytest.raises(ValueError, match="non-empty dict"):
+        interleaved_times({})
+    with pytest.raises(TypeError, match="callable"):
+        interleaved_times({"a": 1})
+    with pytest.raises(ValueError, match="repeat"):
+        interleaved_times({"a": lambda: None}, repeat=0)

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from grucourse.batching import bucket_by_length, fixed_batches, pad_batch, padding_waste
 from grucourse.gru import GRUParams, from_keras, gru_forward
-from grucourse.timing import format_seconds, median_time, single_blas_thread, step_flops, timing_row
+from grucourse.timing import (
+    format_seconds,
+    interleaved_times,
+    median_time,
+    single_blas_thread,
+    step_flops,
+    timing_row,
+)
 from grucourse.validate import as_float_array, check_finite, check_sequences
 
 import numpy as np
@@ -200,24 +207,31 @@ def fastpath_conditions(layer) -> dict:
     }
 
 
-def compare_fastpath(rng, B=64, T=100, d=10, u=32, repeat=7):
+FASTPATH_VARIANTS = {
+    "default (all cuDNN conditions met)": {},
+    "recurrent_dropout=0.2": {"recurrent_dropout": 0.2},
+    "reset_after=False": {"reset_after": False},
+    "unroll=True": {"unroll": True},
+}
+
+
+def compare_fastpath(rng, B=64, T=100, d=10, u=32, repeat=7, variants=tuple(FASTPATH_VARIANTS)):
     """On CPU (the generic kernel): the default GRU against variants that break a cuDNN condition.
 
-    All variants share the default layer's weights where the shapes allow; at inference
-    (``training=False``) recurrent dropout is off, so its output must equal the default's.
+    ``variants`` are names from :data:`FASTPATH_VARIANTS`, the default first. All variants share the
+    default layer's weights where the shapes allow; at inference (``training=False``) recurrent
+    dropout is off, so its output must equal the default's.
     """
     import tensorflow as tf
 
+    unknown = [v for v in variants if v not in FASTPATH_VARIANTS]
+    if unknown or not variants or variants[0] != next(iter(FASTPATH_VARIANTS)):
+        raise ValueError(f"variants must start with the default and come from {list(FASTPATH_VARIANTS)}")
     x = _random_batch(rng, B, T, d)  # (B, T, d)
     x_tf = tf.constant(x)
-    variants = {
-        "default (all cuDNN conditions met)": {},
-        "recurrent_dropout=0.2": {"recurrent_dropout": 0.2},
-        "reset_after=False": {"reset_after": False},
-        "unroll=True": {"unroll": True},
-    }
+    variants = {k: FASTPATH_VARIANTS[k] for k in variants}
     base = None
-    rows, outputs, impl = [], {}, {}
+    outputs, impl, fns, broken = {}, {}, {}, {}
     for name, kwargs in variants.items():
         layer = make_rnn_layer("gru", u, d, **kwargs)
         if base is None:
@@ -225,13 +239,13 @@ def compare_fastpath(rng, B=64, T=100, d=10, u=32, repeat=7):
         elif kwargs.get("reset_after", True):
             layer.set_weights(base.get_weights())
         fn = forward_fn(layer, "function")
-        stats = median_time(lambda fn=fn: fn(x_tf).numpy(), repeat=repeat, warmup=1)
-        outputs[name] = np.asarray(fn(x_tf))
+        outputs[name] = np.asarray(fn(x_tf))  # traces the graph
+        fns[name] = lambda fn=fn: fn(x_tf).numpy()
         impl[name] = layer.cell.implementation
-        conds = fastpath_conditions(layer)
-        broken = [k for k, ok in conds.items() if not ok]
-        rows.append(timing_row(name, stats, **{"cell impl.": layer.cell.implementation,
-                                               "broken": ", ".join(broken) or "none"}))
+        broken[name] = [k for k, ok in fastpath_conditions(layer).items() if not ok]
+    stats = interleaved_times(fns, repeat=repeat, warmup=1)
+    rows = [timing_row(name, stats[name], **{"cell impl.": impl[name], "broken": ", ".join(broken[name]) or "none"})
+            for name in variants]
     diffs = {k: _max_diff(v, outputs["default (all cuDNN conditions met)"]) for k, v in outputs.items()
              if k != "reset_after=False"}
     return {"rows": rows, "max_abs_diff": diffs, "implementation": impl}
@@ -272,19 +286,24 @@ def compare_batching(rng, seqs, batch_size=32, u=16, repeat=5):
         "pad all to the longest + mask": (fixed_batches(len(seqs), batch_size), longest),
         "bucket by length + mask": (bucket_by_length(lengths, batch_size), None),
     }
-    rows, finals = [], {}
+    rows, finals, per_batch, medians = [], {}, {}, {}
     for name, (batches, maxlen) in strategies.items():
         padded = [pad_batch([seqs[i] for i in b], maxlen=maxlen) for b in batches]
         xs = [tf.constant(x) for x, _, _ in padded]  # each (b, T_batch, d)
         ms = [tf.constant(m) for _, m, _ in padded]  # each (b, T_batch)
         stats = median_time(lambda xs=xs, ms=ms: run_batches(fn, xs, ms), repeat=repeat, warmup=1)
+        medians[name] = stats["median"]
         h = np.empty((len(seqs), u), dtype=np.float32)  # (n, u), original order
         for b, out in zip(batches, run_batches(fn, xs, ms), strict=True):
             h[b] = out
         finals[name] = h
+        per_batch[name] = [(int(lengths[b].sum()), len(b) * x.shape[1]) for b, (x, _, _) in
+                           zip(batches, padded, strict=True)]  # (real steps, computed steps) per batch
         waste = padding_waste(lengths, batches)
         steps = sum(x.shape[0] * x.shape[1] for x, _, _ in padded)
-        rows.append(timing_row(name, stats, **{"padded steps": f"{waste:.0%}", "steps run": steps}))
+        loop_steps = sum(x.shape[1] for x, _, _ in padded)
+        rows.append(timing_row(name, stats, **{"padding": f"{waste:.0%}", "B*T computed": steps,
+                                               "sequential steps": loop_steps}))
     # reference: a few sequences alone, unpadded; and the unmasked padded batch
     p = from_keras(layer)
     check = np.argsort(lengths)[[0, len(seqs) // 2, -1]]  # shortest, median, longest
@@ -297,7 +316,8 @@ def compare_batching(rng, seqs, batch_size=32, u=16, repeat=5):
         "max_abs_diff_strategies": _max_diff(finals[names[0]], finals[names[1]]),
         "max_abs_diff_reference": max(_max_diff(finals[k][check], ref) for k in names),
         "max_abs_diff_unmasked": _max_diff(unmasked[:2], ref[:2]),
-        "waste": {k: r["padded steps"] for k, r in zip(names, rows, strict=True)},
+        "per_batch": per_batch,
+        "medians": {k: float(v) for k, v in medians.items()},
     }
 
 
@@ -340,7 +360,7 @@ def streaming_latency(rng, d=10, u=32, T=50, repeat=7):
     return {"rows": rows, "max_abs_diff": _max_diff(streamed, full), "T": T}
 
 
-def compare_compilation(rng, B=64, T=100, d=10, u=32, repeat=7):
+def compare_compilation(rng, B=64, T=100, d=10, u=32, repeat=7, repeat_eager=None):
     """The same Keras GRU run eagerly, as a ``tf.function`` graph and compiled by XLA (``jit_compile``).
 
     The first call includes tracing (and XLA compilation); the table shows it apart from the median
@@ -352,34 +372,48 @@ def compare_compilation(rng, B=64, T=100, d=10, u=32, repeat=7):
 
     layer = make_rnn_layer("gru", u, d)
     x_tf = tf.constant(_random_batch(rng, B, T, d))
-    rows, outs = [], {}
+    rows, outs, medians = [], {}, {}
     for mode, name in (("eager", "eager"), ("function", "tf.function"), ("xla", "tf.function(jit_compile=True)")):
         fn = forward_fn(layer, mode)
         t0 = time.perf_counter()
         outs[mode] = np.asarray(fn(x_tf))
         first = time.perf_counter() - t0
-        stats = median_time(lambda fn=fn: fn(x_tf).numpy(), repeat=repeat, warmup=1)
-        rows.append(timing_row(name, stats, **{"first call": format_seconds(first)}))
-    return {"rows": rows, "max_abs_diff": max(_max_diff(outs[m], outs["eager"]) for m in ("function", "xla"))}
+        n = repeat_eager if (mode == "eager" and repeat_eager) else repeat
+        stats = median_time(lambda fn=fn: fn(x_tf).numpy(), repeat=n, warmup=1 if mode != "eager" else 0)
+        medians[mode] = stats["median"]
+        rows.append(timing_row(name, stats, **{"first call": format_seconds(first),
+                                               "time / tf.function": ""}))
+    for row, mode in zip(rows, medians, strict=True):
+        row["time / tf.function"] = f"{medians[mode] / medians['function']:.2g}"
+    return {
+        "rows": rows,
+        "max_abs_diff": max(_max_diff(outs[m], outs["eager"]) for m in ("function", "xla")),
+        "medians": medians,
+    }
 
 
 def compare_cell_types(rng, sizes=(32, 256), B=64, T=50, d=10, repeat=5):
-    """Time per step of SimpleRNN, GRU and LSTM layers (``tf.function``) against their FLOP ratios 1 : 3 : 4."""
+    """Time per step of SimpleRNN, GRU and LSTM layers (``tf.function``) against their FLOP ratios 1 : 3 : 4.
+
+    The three layers of one size are timed in turns (:func:`grucourse.timing.interleaved_times`).
+    """
     import tensorflow as tf
 
     x_tf = tf.constant(_random_batch(rng, B, T, d))
     rows, ratios = [], {}
     for u in sizes:
-        per_step = {}
+        fns = {}
         for kind in RNN_KINDS:
             fn = forward_fn(make_rnn_layer(kind, u, d), "function")
-            stats = median_time(lambda fn=fn: fn(x_tf).numpy(), repeat=repeat, warmup=1)
-            per_step[kind] = stats["median"] / T
+            fns[kind] = lambda fn=fn: fn(x_tf).numpy()
+        stats = interleaved_times(fns, repeat=repeat, warmup=2)  # A, B, C, A, B, C, ...
+        per_step = {kind: stats[kind]["median"] / T for kind in RNN_KINDS}
+        for kind in RNN_KINDS:
             flops = step_flops(kind, d, u, B)
             rows.append({
                 "": f"{kind}, u={u}",
                 "time/step": format_seconds(per_step[kind]),
-                "IQR/step": format_seconds(stats["iqr"] / T),
+                "IQR/step": format_seconds(stats[kind]["iqr"] / T),
                 "FLOPs/step": flops,
                 "FLOP ratio": f"{flops / step_flops('simple_rnn', d, u, B):.0f}",
                 "time ratio": f"{per_step[kind] / per_step['simple_rnn']:.2f}",
@@ -387,3 +421,16 @@ def compare_cell_types(rng, sizes=(32, 256), B=64, T=50, d=10, repeat=5):
             })
         ratios[u] = {k: per_step[k] / per_step["simple_rnn"] for k in RNN_KINDS}
     return {"rows": rows, "time_ratios": ratios}
+
+
+def small_gru_regressor(T: int, d: int, u: int, seed: int = 1, learning_rate: float = 0.05):
+    """``Input(T, d) -> GRU(u) -> Dense(1)`` compiled with SGD and MSE, weights drawn from ``seed``.
+
+    Build it inside ``strategy.scope()`` to get a data-parallel copy.
+    """
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential([keras.Input(shape=(T, d)), keras.layers.GRU(u), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate), loss="mse")
+    return model

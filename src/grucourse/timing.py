@@ -53,6 +53,35 @@ def median_time(fn: Callable[[], object], repeat: int = 7, warmup: int = 1, numb
     }
 
 
+def interleaved_times(fns: dict, repeat: int = 7, warmup: int = 2, number: int = 1) -> dict:
+    """Time several callables in turns (A, B, C, A, B, C, ...) and return ``{name: stats}``.
+
+    Interleaving spreads slow periods of a shared machine over all candidates instead of
+    penalising whichever ran during them; the stats are those of :func:`median_time`.
+    """
+    if not isinstance(fns, dict) or not fns:
+        raise ValueError("fns must be a non-empty dict {name: callable}")
+    for name, fn in fns.items():
+        if not callable(fn):
+            raise TypeError(f"fns[{name!r}] must be a callable taking no arguments")
+    repeat = _positive_int(repeat, "repeat")
+    warmup = _positive_int(warmup, "warmup", minimum=0)
+    number = _positive_int(number, "number")
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    samples = {name: np.empty(repeat) for name in fns}  # each (repeat,) seconds per call
+    for i in range(repeat):
+        for name, fn in fns.items():
+            samples[name][i] = median_time(fn, repeat=1, warmup=0, number=number)["median"]
+    out = {}
+    for name, arr in samples.items():
+        q1, median, q3 = np.percentile(arr, [25, 50, 75])
+        out[name] = {"median": float(median), "q1": float(q1), "q3": float(q3), "iqr": float(q3 - q1),
+                     "min": float(arr.min()), "max": float(arr.max()), "repeat": repeat, "number": number}
+    return out
+
+
 def single_blas_thread():
     """Context manager that limits numpy's BLAS (OpenBLAS) to one thread inside the ``with`` block.
 
