@@ -41,6 +41,9 @@ lab: $(STAMP)  ## open JupyterLab on the course (localhost, token on)
 test: $(STAMP)  ## run every check: ruff, unit, policy, notebooks, book, browser
 	$(BIN)/python tools/run_tests.py
 
+exercises: $(STAMP)  ## regenerate exercises/ from solutions/ (the single source)
+	$(BIN)/python tools/make_exercises.py
+
 bench: $(STAMP)  ## print the benchmark tables of the efficiency chapter (a few minutes)
 	$(BIN)/python benchmarks/run_all.py
 

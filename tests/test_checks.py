@@ -1,0 +1,329 @@
+"""Every self-check accepts the reference answer, rejects known wrong answers with a specific message,
+reports the untouched stub as "not attempted", and answers wrong types or shapes with a clear message."""
+
+import math
+
+from grucourse import checks
+from grucourse.checks import CORRECT, INCORRECT, INVALID, NOT_ATTEMPTED, one_unit_gru
+from grucourse.gru import init_gru_params, keras_weights
+
+import numpy as np
+import pytest
+
+
+def stub(*args, **kwargs):
+    """What tools/make_exercises.py writes in place of a function body."""
+    raise NotImplementedError("write your code here")
+
+
+def reference(exercise, name):
+    """Run the exercise's own ``solution()`` code and return the object it defines."""
+    ns = {"np": np, "one_unit_gru": one_unit_gru}
+    exec(exercise.solution_code, ns)  # noqa: S102 - our own reference code
+    return ns[name]
+
+
+def run(exercise, answer, capsys=None):
+    result = exercise.check(answer)
+    assert result.status in (CORRECT, INCORRECT, NOT_ATTEMPTED, INVALID)
+    if capsys is not None:
+        assert result.text() in capsys.readouterr().out, "check() must show its verdict"
+    return result
+
+
+def sig(a):
+    return 1 / (1 + np.exp(-a))
+
+
+# --- the stub and wrong types, for every exercise ------------------------------------------
+
+@pytest.mark.parametrize("exercise", checks.EXERCISES, ids=lambda e: e.name)
+def test_untouched_stub_is_not_attempted(exercise, capsys):
+    result = run(exercise, None, capsys)
+    assert result.status == NOT_ATTEMPTED and not result
+    assert "replace the stub" in result.message
+
+
+FUNCTION_EXERCISES = [checks.ex_gru_step, checks.ex_param_count, checks.ex_to_keras, checks.ex_half_life]
+
+
+@pytest.mark.parametrize("exercise", FUNCTION_EXERCISES, ids=lambda e: e.name)
+def test_function_stub_raising_not_implemented_is_not_attempted(exercise):
+    result = run(exercise, stub)
+    assert result.status == NOT_ATTEMPTED
+    assert "NotImplementedError" in result.message
+
+
+@pytest.mark.parametrize("exercise", FUNCTION_EXERCISES, ids=lambda e: e.name)
+def test_a_number_instead_of_a_function_is_invalid(exercise):
+    result = run(exercise, 42)
+    assert result.status == INVALID
+    assert "pass your function itself" in result.message
+
+
+@pytest.mark.parametrize("exercise", FUNCTION_EXERCISES, ids=lambda e: e.name)
+def test_a_function_that_crashes_gives_its_error_not_a_traceback(exercise):
+    def broken(*args):
+        raise KeyError("oops")
+
+    result = run(exercise, broken)
+    assert result.status == INVALID
+    assert "raised KeyError" in result.message and "oops" in result.message
+
+
+@pytest.mark.parametrize("exercise", checks.EXERCISES, ids=lambda e: e.name)
+def test_hint_and_solution_are_shown(exercise, capsys):
+    exercise.hint()
+    out = capsys.readouterr().out
+    assert out.startswith("Hint") and len(out) > 40
+    exercise.hint(99)  # out of range: the last hint, no error
+    assert capsys.readouterr().out.startswith("Hint")
+    exercise.solution()
+    assert capsys.readouterr().out.startswith("Solution:")
+
+
+def test_result_object():
+    result = checks.ex_half_life.check(reference(checks.ex_half_life, "half_life"))
+    assert result and result.correct and result.exercise == "half_life"
+    assert result.text().startswith("Correct: ")
+    assert not checks.ex_half_life.check(None)
+
+
+# --- 2.1 one GRU step ------------------------------------------------------------------------
+
+def test_gru_step_reference_passes(capsys):
+    assert run(checks.ex_gru_step, reference(checks.ex_gru_step, "my_gru_step"), capsys).status == CORRECT
+
+
+@pytest.mark.parametrize("kind, words", [
+    ("keras_update", "the Keras way"),
+    ("reset_after", "after the product"),
+    ("no_reset", "ignores the reset gate"),
+    ("no_tanh", "missing its tanh"),
+    ("candidate", "you returned the candidate"),
+])
+def test_gru_step_known_mistakes(kind, words):
+    result = run(checks.ex_gru_step, lambda x, h, p: checks._step_variant(x, h, p, kind))
+    assert result.status == INCORRECT and words in result.message
+
+
+def test_gru_step_other_wrong_answer_gets_a_general_message():
+    result = run(checks.ex_gru_step, lambda x, h, p: 0.5 * checks._step_variant(x, h, p, "source"))
+    assert result.status == INCORRECT and "differs from the reference" in result.message
+
+
+def test_gru_step_wrong_shapes_and_types():
+    assert "got a tuple" in run(checks.ex_gru_step, lambda x, h, p: (h, h)).message
+    assert "has shape (5, 3), expected (3, 5)" in run(checks.ex_gru_step, lambda x, h, p: h.T).message
+    assert "numeric array" in run(checks.ex_gru_step, lambda x, h, p: "h").message
+    assert "NaN" in run(checks.ex_gru_step, lambda x, h, p: h * np.nan).message
+
+
+# --- 2.2 parameter count ----------------------------------------------------------------------
+
+def test_param_count_reference_passes():
+    result = run(checks.ex_param_count, reference(checks.ex_param_count, "gru_param_count"))
+    assert result.status == CORRECT and "4224" in result.message
+
+
+@pytest.mark.parametrize("formula, words", [
+    (lambda d, u, ra=True: 3 * u * (d + u + 1), "one bias vector per block"),
+    (lambda d, u, ra=True: 3 * u * (d + u + 2), "two bias vectors per block"),
+    (lambda d, u, ra=True: 3 * u * (d + u), "no biases"),
+    (lambda d, u, ra=True: 4 * u * (d + u + 1), "LSTM"),
+    (lambda d, u, ra=True: u * (d + u + 1), "SimpleRNN"),
+])
+def test_param_count_known_mistakes(formula, words):
+    result = run(checks.ex_param_count, formula)
+    assert result.status == INCORRECT and words in result.message
+
+
+def test_param_count_wrong_types():
+    assert "return a whole number" in run(checks.ex_param_count, lambda d, u, ra=True: "4224").message
+    assert "not a whole number" in run(checks.ex_param_count, lambda d, u, ra=True: 0.5).message
+    assert run(checks.ex_param_count, lambda d, u, ra=True: float(3 * u * (d + u + (2 if ra else 1)))).correct
+
+
+# --- 2.3 source -> Keras weights -------------------------------------------------------------
+
+def test_to_keras_reference_passes():
+    fn = reference(checks.ex_to_keras, "my_to_keras")
+    assert run(checks.ex_to_keras, fn).status == CORRECT
+    p = init_gru_params(3, 2, np.random.default_rng(0))
+    for a, b in zip(fn(p), keras_weights(p), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("kind, words", [
+    ("no_negation", "not negated"),
+    ("rzh_order", "order r, z, h"),
+    ("negate_all", "negated every block"),
+])
+def test_to_keras_known_mistakes(kind, words):
+    result = run(checks.ex_to_keras, lambda p: checks.ToKeras._variant(p, kind))
+    assert result.status == INCORRECT and words in result.message
+
+
+def test_to_keras_wrong_types_and_shapes():
+    fn = reference(checks.ex_to_keras, "my_to_keras")
+    assert "got list of length 2" in run(checks.ex_to_keras, lambda p: fn(p)[:2]).message
+    assert "got dict" in run(checks.ex_to_keras, lambda p: {"kernel": 1}).message
+    bias_2d = run(checks.ex_to_keras, lambda p: [*fn(p)[:2], np.stack([fn(p)[2], 0 * fn(p)[2]])])
+    assert bias_2d.status == INVALID and "bias" in bias_2d.message and "expected (9,)" in bias_2d.message
+    transposed = run(checks.ex_to_keras, lambda p: [fn(p)[0].T, *fn(p)[1:]])
+    assert transposed.status == INVALID and "kernel" in transposed.message
+
+
+# --- 3.1 half-life ----------------------------------------------------------------------------
+
+def test_half_life_reference_passes():
+    fn = reference(checks.ex_half_life, "half_life")
+    assert run(checks.ex_half_life, fn).status == CORRECT
+    assert (1 - 0.2) ** fn(0.2) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("formula, words", [
+    (lambda z: math.log(0.5) / math.log(z), "z as the fraction kept"),
+    (lambda z: math.log(2) / z, "small-z approximation"),
+    (lambda z: 1 / z, "not the half-life"),
+    (lambda z: math.ceil(math.log(0.5) / math.log(1 - z)), "rounded"),
+])
+def test_half_life_known_mistakes(formula, words):
+    result = run(checks.ex_half_life, formula)
+    assert result.status == INCORRECT and words in result.message
+
+
+def test_half_life_wrong_types():
+    assert "return one number" in run(checks.ex_half_life, lambda z: "ten").message
+    assert "return one number" in run(checks.ex_half_life, lambda z: [1.0, 2.0]).message
+    assert run(checks.ex_half_life, lambda z: np.array([math.log(0.5) / math.log(1 - z)])).correct
+
+
+# --- 3.2 carry and 3.3 reset -------------------------------------------------------------------
+
+def test_carry_reference_passes():
+    assert run(checks.ex_carry, reference(checks.ex_carry, "carry_params")).status == CORRECT
+
+
+@pytest.mark.parametrize("params, words", [
+    (one_unit_gru(b_z=10.0), "mostly open"),  # the Keras intuition: z = 1 keeps
+    (one_unit_gru(), "far from closed"),  # all zeros: z = 0.5
+    (one_unit_gru(b_z=-3.0), "not small enough"),
+])
+def test_carry_known_mistakes(params, words):
+    result = run(checks.ex_carry, params)
+    assert result.status == INCORRECT and words in result.message
+
+
+def test_carry_wrong_types_and_shapes():
+    assert "should be a GRUParams" in run(checks.ex_carry, {"b_z": -10}).message
+    assert "d=1 input(s) and 1 unit, got d=2" in run(checks.ex_carry, one_unit_gru(d=2)).message
+    big = init_gru_params(1, 3, np.random.default_rng(0))
+    assert "got d=1, u=3" in run(checks.ex_carry, big).message
+
+
+def test_reset_reference_passes():
+    assert run(checks.ex_reset, reference(checks.ex_reset, "reset_params")).status == CORRECT
+
+
+@pytest.mark.parametrize("params, words", [
+    # the misconception: a closed reset gate alone does not erase the state
+    (one_unit_gru(d=2, b_z=-10.0, W_r=[0.0, -20.0], b_r=10.0, U_h=1.0), "Only the update gate"),
+    # the update gate opens, but the candidate still sees the old state
+    (one_unit_gru(d=2, W_z=[0.0, 20.0], b_z=-10.0, U_h=1.0), "Close the reset gate"),
+    # the update gate is open all the time
+    (one_unit_gru(d=2, b_z=10.0, U_h=1.0), "drifts before any marker"),
+])
+def test_reset_known_mistakes(params, words):
+    result = run(checks.ex_reset, params)
+    assert result.status == INCORRECT and words in result.message
+
+
+def test_reset_wrong_types_and_given_weight():
+    assert "keep U_h = 1.0" in run(checks.ex_reset, one_unit_gru(d=2, W_z=[0.0, 20.0], b_z=-10.0)).message
+    assert "should have d=2" in run(checks.ex_reset, one_unit_gru(d=1, U_h=1.0)).message
+    assert "should be a GRUParams" in run(checks.ex_reset, [0.0, 20.0]).message
+
+
+def test_one_unit_gru_builds_and_validates():
+    p = one_unit_gru(d=2, W_z=[1.0, 2.0], b_r=3.0)
+    assert p.W_z.shape == (2, 1) and p.U_h.shape == (1, 1) and p.b_r.tolist() == [3.0]
+    assert p.W_h.tolist() == [[0.0], [0.0]]
+    with pytest.raises(TypeError, match="unknown weight name"):
+        one_unit_gru(W_q=1.0)
+    with pytest.raises(ValueError, match="d must be a positive integer"):
+        one_unit_gru(d=0)
+
+
+# --- 4.1 train a GRU that beats the baseline (fake models: no training in unit tests) ---------------
+
+class Oracle:
+    def predict(self, X, verbose=0):
+        return (X[:, :, 0] * X[:, :, 1]).sum(axis=1)[:, None]  # (n, 1): the exact sum
+
+
+class Mean:
+    def predict(self, X, verbose=0):
+        return np.ones((len(X), 1))  # (n, 1): the baseline
+
+
+class Halfway:
+    def predict(self, X, verbose=0):
+        return 0.5 * (Oracle().predict(X) + Mean().predict(X))  # better than the mean, not enough
+
+
+def test_train_oracle_passes():
+    result = run(checks.ex_train, Oracle())
+    assert result.status == CORRECT and "perfect" in result.message
+
+
+@pytest.mark.parametrize("model, words", [
+    (Mean(), "no better than always predicting 1.0"),
+    (Halfway(), "needs to be 4x"),
+])
+def test_train_known_mistakes(model, words):
+    result = run(checks.ex_train, model)
+    assert result.status == INCORRECT and words in result.message
+
+
+def test_train_wrong_types_and_shapes():
+    assert "expected (1000, 1)" in run(checks.ex_train, lambda X: X).message
+    assert "NaN" in run(checks.ex_train, lambda X: np.full((len(X), 1), np.nan)).message
+    assert "anything with .predict" in run(checks.ex_train, 3.5).message
+    assert "failed with ValueError" in run(checks.ex_train, lambda X: np.ones((2, 3)) @ np.ones((2, 3))).message
+    assert run(checks.ex_train, stub).status == NOT_ATTEMPTED
+    assert run(checks.ex_train, lambda X: Oracle().predict(X)[:, 0]).correct  # shape (n,) is fine too
+
+
+# --- reader tasks -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("task", checks.READER_TASKS, ids=lambda t: t.name)
+def test_reader_task_model_answer_passes(task):
+    result = run(task, task.model_answer)
+    assert result.status == CORRECT and "only looks for key ideas" in result.message
+    assert all(task.covered(task.model_answer).values()), "the model answer should cover every key idea"
+
+
+@pytest.mark.parametrize("task", checks.READER_TASKS, ids=lambda t: t.name)
+def test_reader_task_wrong_answers(task):
+    short = run(task, "GRUs have gates.")
+    assert short.status == INCORRECT and "too short" in short.message
+    off_topic = run(task, " ".join(["Pandas is a library for tables of data with named columns."] * 5))
+    assert off_topic.status == INCORRECT and "Missing:" in off_topic.message
+    assert run(task, "").status == NOT_ATTEMPTED
+    assert "text string" in run(task, 42).message
+
+
+def test_reader_task_names_what_is_missing():
+    answer = ("The update gate interpolates between the old state and the candidate, and the reset gate "
+              "controls how much of the old state the candidate sees. " * 2)
+    result = run(checks.reader_task_2, answer)
+    assert result.status == CORRECT
+    assert "could also discuss: reset does not erase the state" in result.message
+
+
+def test_quiz_questions_are_well_formed():
+    for q in checks.QUIZ:
+        assert q["type"] == "multiple_choice" and q["question"]
+        assert sum(a["correct"] for a in q["answers"]) == 1, q["question"]
+        assert all(a["feedback"] for a in q["answers"])

@@ -1,0 +1,139 @@
+"""exercises/ is generated from solutions/ by tools/make_exercises.py and must not drift or leak answers."""
+
+import json
+import re
+
+import pytest
+
+from tools import make_exercises as mx
+
+SOLUTION_NOTEBOOKS = sorted(mx.SOLUTIONS.glob("*.ipynb"))
+IDS = [p.name for p in SOLUTION_NOTEBOOKS]
+
+
+def cells(path):
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def source(cell):
+    src = cell["source"]
+    return "".join(src) if isinstance(src, list) else src
+
+
+def test_there_are_solution_notebooks():
+    assert len(SOLUTION_NOTEBOOKS) >= 4
+
+
+def test_exercises_are_up_to_date():
+    stale = mx.stale()
+    assert not stale, f"exercises/ is out of date, run `make exercises`: {stale}"
+
+
+def test_check_flag_exit_code():
+    assert mx.main(["--check"]) == 0
+
+
+@pytest.mark.parametrize("path", SOLUTION_NOTEBOOKS, ids=IDS)
+def test_generated_copy_holds_no_solution_text(path):
+    exercise_cells = cells(mx.EXERCISES / path.name)
+    exercise_text = "\n".join(source(c) for c in exercise_cells)
+    exercise_code = "\n".join(source(c) for c in exercise_cells if c["cell_type"] == "code")
+    assert mx.BEGIN not in exercise_text and mx.END not in exercise_text
+    assert not mx.SOLUTION_DIRECTIVE.search(exercise_text), "solution drop-downs must stay in solutions/"
+    region_lines, solution_only_lines = [], []
+    for cell in cells(path):
+        text = source(cell)
+        for region in re.findall(rf"{mx.BEGIN}\n(.*?)\n\s*(?:% )?{mx.END}", text, flags=re.S):
+            region_lines += [ln.strip() for ln in region.split("\n") if len(ln.strip()) > 12]
+        if "solution-only" in cell["metadata"].get("tags", []) or mx.SOLUTION_DIRECTIVE.search(text):
+            solution_only_lines += [ln.strip() for ln in text.split("\n") if len(ln.strip()) > 40]
+    assert region_lines, f"{path.name} has no solution region"
+    leaked = [ln for ln in region_lines if ln in exercise_code]
+    leaked += [ln for ln in solution_only_lines if ln in exercise_text]
+    assert not leaked, f"answer text leaked into exercises/{path.name}: {leaked[:3]}"
+
+
+@pytest.mark.parametrize("path", SOLUTION_NOTEBOOKS, ids=IDS)
+def test_labels_do_not_clash_between_the_copies(path):
+    def labels(p):
+        text = "\n".join(source(c) for c in cells(p) if c["cell_type"] == "markdown")
+        return set(re.findall(r"^\s*:label:\s*(\S+)", text, re.M)) | set(re.findall(r"^\(([\w.-]+)\)=", text, re.M))
+
+    sol, ex = labels(path), labels(mx.EXERCISES / path.name)
+    assert sol and ex and not (sol & ex)
+    assert all(lb.endswith(mx.LABEL_SUFFIX) for lb in ex)
+
+
+@pytest.mark.parametrize("path", SOLUTION_NOTEBOOKS, ids=IDS)
+def test_every_check_in_an_exercise_has_a_stub_to_check(path):
+    text = "\n".join(source(c) for c in cells(mx.EXERCISES / path.name))
+    assert "# YOUR CODE HERE" in text
+    assert ".check(" in text and ".hint()" in text and ".solution()" in text
+
+
+def test_code_stub_inside_a_function():
+    src = "def f(x):\n    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION\n"
+    out = mx.replace_regions(src, markdown=False, where="t")
+    assert "return x + 1" not in out
+    assert '    raise NotImplementedError("write your code here")' in out
+    assert out.startswith("def f(x):\n")
+
+
+def test_code_stub_at_top_level_assigns_none():
+    src = "a = 1\n### BEGIN SOLUTION\nmodel = make()\nmodel.fit()\nscore: float = 2.0\n### END SOLUTION\nprint(a)"
+    out = mx.replace_regions(src, markdown=False, where="t")
+    assert "model = None\nscore = None" in out and "make()" not in out
+    assert out.startswith("a = 1\n") and out.endswith("print(a)")
+
+
+def test_markdown_region_and_labels():
+    src = "Question?\n% ### BEGIN SOLUTION\nThe answer is 42.\n% ### END SOLUTION"
+    out = mx.replace_regions(src, markdown=True, where="t")
+    assert "42" not in out and mx.MD_STUB in out
+    assert mx.relabel(":label: ex1\n(sec-a)=\n") == ":label: ex1-exercise\n(sec-a-exercise)=\n"
+
+
+@pytest.mark.parametrize("src, words", [
+    ("### BEGIN SOLUTION\nx = 1\n", "without"),
+    ("x = 1\n### END SOLUTION\n", "without"),
+    ("### BEGIN SOLUTION\nprint(1)\n### END SOLUTION\n", "must assign"),
+    ("### BEGIN SOLUTION\nx = (\n### END SOLUTION\n", "not valid Python"),
+])
+def test_bad_markup_is_reported(src, words):
+    with pytest.raises(mx.SolutionMarkupError, match=words):
+        mx.replace_regions(src, markdown=False, where="t")
+
+
+def test_solution_blocks_drop_markdown_keep_code():
+    def md(s, tags=()):
+        return {"cell_type": "markdown", "metadata": {"tags": list(tags)}, "source": s}
+
+    def code(s, tags=()):
+        return {"cell_type": "code", "metadata": {"tags": list(tags)}, "source": s, "outputs": [],
+                "execution_count": None}
+
+    nb = {"cells": [
+        md("(p1)=\n# Title (with solutions)"),
+        md(":::{exercise} E\n:label: e1\n:::"),
+        md(":::{solution-start} e1\n:class: dropdown\n:::"),
+        md("Explanation only in solutions."),
+        code("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION"),
+        md(":::{solution-end}\n:::"),
+        code("print('verify')", tags=["solution-only"]),
+        md("::::{solution} e1\n:class: dropdown\nText\n::::"),
+        code("check(f)"),
+    ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    out = mx.make_exercise(nb, "x.ipynb")
+    texts = [source(c) for c in out["cells"]]
+    assert texts[0].startswith("% Generated from solutions/x.ipynb") and "# Title\n" not in texts[0]
+    assert texts[0].endswith("(p1-exercise)=\n# Title")
+    assert ":label: e1-exercise" in texts[1]
+    assert len(texts) == 4 and "NotImplementedError" in texts[2] and texts[3] == "check(f)"
+    nb["cells"].insert(3, md(":::{solution-start} e2\n:::"))
+    nb["cells"].pop()
+    nb["cells"].pop()
+    nb["cells"].pop()
+    nb["cells"].pop()
+    nb["cells"].pop()
+    with pytest.raises(mx.SolutionMarkupError, match="without solution-end"):
+        mx.make_exercise(nb, "x.ipynb")
