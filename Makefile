@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-requirements
 # Quiet pip, but keep its errors; drop the "location is ignored" notices of local mirrors.
 PIP_QUIET := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
-.PHONY: help venv book serve lab test exercises bench clean
+.PHONY: help venv js chromium book serve lab test exercises bench clean
 
 help:  ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -27,7 +27,20 @@ $(STAMP): requirements.txt pyproject.toml
 
 venv: $(STAMP)  ## create .venv and install requirements.txt
 
-book: $(STAMP)  ## execute every notebook and build the HTML book
+JS_STAMP := book_js/.stamp
+$(JS_STAMP): package.json package-lock.json tools/vendor_js.py
+	@$(or $(PYTHON),python3) tools/vendor_js.py
+
+js: $(JS_STAMP)  ## npm ci and copy the book's offline JavaScript into book_js/
+
+chromium:  ## the browser the browser tests drive (Debian chromium; installed with apt when root)
+	@if ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian chromium for the browser tests ..."; \
+	    apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "WARNING: the browser tests need chromium: run 'sudo apt-get install chromium' (Debian/Ubuntu)" >&2; fi; fi
+
+book: $(STAMP) $(JS_STAMP)  ## execute every notebook and build the HTML book
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 	@echo "The book is at $(CURDIR)/_build/html/index.html (make serve shows it on http://127.0.0.1:8000)"
 
@@ -38,7 +51,7 @@ serve:  ## serve the built book on http://127.0.0.1:8000
 lab: $(STAMP)  ## open JupyterLab on the course (localhost, token on)
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR) chapters/
 
-test: $(STAMP)  ## run every check: ruff, unit, policy, notebooks, book, browser
+test: $(STAMP) $(JS_STAMP) chromium  ## run every check: ruff, unit, policy, notebooks, book, browser
 	$(BIN)/python tools/run_tests.py
 
 exercises: $(STAMP)  ## regenerate exercises/ from solutions/ (the single source)
