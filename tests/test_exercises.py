@@ -137,3 +137,55 @@ def test_solution_blocks_drop_markdown_keep_code():
     nb["cells"].pop()
     with pytest.raises(mx.SolutionMarkupError, match="without solution-end"):
         mx.make_exercise(nb, "x.ipynb")
+
+
+def _learner_fills_in(path):
+    """The exercise notebook as a learner leaves it: every stub replaced by the reference solution,
+    and the commented hint/solution lines uncommented."""
+    import ast
+
+    from grucourse import checks
+
+    defined = {}
+    for ex in checks.EXERCISES:
+        if ex.solution_code:
+            for node in ast.parse(ex.solution_code).body:
+                names = [node.name] if isinstance(node, ast.FunctionDef) else [
+                    t.id for t in getattr(node, "targets", []) if isinstance(t, ast.Name)]
+                for n in names:
+                    defined[n] = ex.solution_code
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    filled = 0
+    for cell in nb["cells"]:
+        src = source(cell)
+        if cell["cell_type"] != "code":
+            continue
+        if "# YOUR CODE HERE" in src:
+            tree = ast.parse(src)
+            names = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
+            names += [t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets]
+            cell["source"] = next(defined[n] for n in names if n in defined)
+            filled += 1
+        elif src.startswith("# Stuck?"):
+            cell["source"] = "\n".join(ln[2:] for ln in src.split("\n")[1:])
+    return nb, filled
+
+
+@pytest.mark.parametrize("name", ["02_gru_by_hand.ipynb", "03_gates_by_design.ipynb"])
+def test_a_learner_can_attempt_check_hint_and_see_the_solution(name):
+    """Run an exercise notebook in a kernel, as a learner who pasted the reference answers would."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb, filled = _learner_fills_in(mx.EXERCISES / name)
+    assert filled >= 3
+    node = nbformat.from_dict(nb)
+    NotebookClient(node, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(mx.ROOT)}}).execute()
+    outputs = []
+    for cell in node.cells:
+        for out in cell.get("outputs", []):
+            outputs.append(out.get("text") or out.get("data", {}).get("text/plain", ""))
+    text = "\n".join(outputs)
+    assert text.count("Correct: ") == filled, text
+    assert "Not attempted" not in text and "Incorrect" not in text
+    assert text.count("Hint (hint 1 of") == filled and text.count("Solution:") == filled
