@@ -157,8 +157,9 @@ def compare_projection(rng, B=64, T=100, d=10, u=32, repeat=7):
     x = _random_batch(rng, B, T, d)  # (B, T, d)
     p = _as_float32(init_gru_params(d, u, rng, convention="keras", reset_after=True))
     with single_blas_thread():
-        fused = median_time(lambda: gru_forward(x, p), repeat=repeat, warmup=2)
-        per_step = median_time(lambda: gru_forward_per_step(x, p), repeat=repeat, warmup=2)
+        stats = interleaved_times({"fused": lambda: gru_forward(x, p),
+                                   "per_step": lambda: gru_forward_per_step(x, p)}, repeat=repeat, warmup=2)
+    fused, per_step = stats["fused"], stats["per_step"]
     diff = _max_diff(gru_forward(x, p), gru_forward_per_step(x, p))
     speedup = per_step["median"] / fused["median"]
     rows = [
@@ -177,10 +178,11 @@ def compare_numpy_keras(rng, B=64, T=100, d=10, u=32, repeat=20):
     x_tf = tf.constant(x)
     keras_fn = forward_fn(layer, "function")
     p = _as_float32(from_keras(layer))
-    with single_blas_thread():
-        t_np = median_time(lambda: gru_forward(x, p), repeat=repeat, warmup=2)
+    with single_blas_thread():  # numpy's BLAS only; TensorFlow has its own thread pools
+        stats = interleaved_times({"np1": lambda: gru_forward(x, p), "keras": lambda: keras_fn(x_tf).numpy()},
+                                  repeat=repeat, warmup=2)
+    t_np, t_keras = stats["np1"], stats["keras"]
     t_np_threads = median_time(lambda: gru_forward(x, p), repeat=repeat, warmup=2)
-    t_keras = median_time(lambda: keras_fn(x_tf).numpy(), repeat=repeat, warmup=2)
     diff = _max_diff(gru_forward(x, p), keras_fn(x_tf))
     ratio = t_np["median"] / t_keras["median"]
     ratio_threads = t_np_threads["median"] / t_keras["median"]
@@ -286,12 +288,16 @@ def compare_batching(rng, seqs, batch_size=32, u=16, repeat=5):
         "pad all to the longest + mask": (fixed_batches(len(seqs), batch_size), longest),
         "bucket by length + mask": (bucket_by_length(lengths, batch_size), None),
     }
-    rows, finals, per_batch, medians = [], {}, {}, {}
+    rows, finals, per_batch, medians, fns, prepared = [], {}, {}, {}, {}, {}
     for name, (batches, maxlen) in strategies.items():
         padded = [pad_batch([seqs[i] for i in b], maxlen=maxlen) for b in batches]
         xs = [tf.constant(x) for x, _, _ in padded]  # each (b, T_batch, d)
         ms = [tf.constant(m) for _, m, _ in padded]  # each (b, T_batch)
-        stats = median_time(lambda xs=xs, ms=ms: run_batches(fn, xs, ms), repeat=repeat, warmup=1)
+        fns[name] = lambda xs=xs, ms=ms: run_batches(fn, xs, ms)
+        prepared[name] = (batches, padded, xs, ms)
+    all_stats = interleaved_times(fns, repeat=repeat, warmup=1)
+    for name, (batches, padded, xs, ms) in prepared.items():
+        stats = all_stats[name]
         medians[name] = stats["median"]
         h = np.empty((len(seqs), u), dtype=np.float32)  # (n, u), original order
         for b, out in zip(batches, run_batches(fn, xs, ms), strict=True):
@@ -372,17 +378,19 @@ def compare_compilation(rng, B=64, T=100, d=10, u=32, repeat=7, repeat_eager=Non
 
     layer = make_rnn_layer("gru", u, d)
     x_tf = tf.constant(_random_batch(rng, B, T, d))
-    rows, outs, medians = [], {}, {}
-    for mode, name in (("eager", "eager"), ("function", "tf.function"), ("xla", "tf.function(jit_compile=True)")):
+    names = {"eager": "eager", "function": "tf.function", "xla": "tf.function(jit_compile=True)"}
+    outs, first, fns = {}, {}, {}
+    for mode in names:
         fn = forward_fn(layer, mode)
         t0 = time.perf_counter()
-        outs[mode] = np.asarray(fn(x_tf))
-        first = time.perf_counter() - t0
-        n = repeat_eager if (mode == "eager" and repeat_eager) else repeat
-        stats = median_time(lambda fn=fn: fn(x_tf).numpy(), repeat=n, warmup=1 if mode != "eager" else 0)
-        medians[mode] = stats["median"]
-        rows.append(timing_row(name, stats, **{"first call": format_seconds(first),
-                                               "time / tf.function": ""}))
+        outs[mode] = np.asarray(fn(x_tf))  # first call: tracing / compiling included
+        first[mode] = time.perf_counter() - t0
+        fns[mode] = lambda fn=fn: fn(x_tf).numpy()
+    stats = {"eager": median_time(fns["eager"], repeat=repeat_eager or repeat, warmup=0)}
+    stats.update(interleaved_times({m: fns[m] for m in ("function", "xla")}, repeat=repeat, warmup=1))
+    medians = {m: stats[m]["median"] for m in names}
+    rows = [timing_row(names[m], stats[m], **{"first call": format_seconds(first[m]), "time / tf.function": ""})
+            for m in names]
     for row, mode in zip(rows, medians, strict=True):
         row["time / tf.function"] = f"{medians[mode] / medians['function']:.2g}"
     return {
