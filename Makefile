@@ -41,6 +41,9 @@ chromium:  ## the browser the browser tests drive (Debian chromium; installed wi
 	  else echo "WARNING: the browser tests need chromium: run 'sudo apt-get install chromium' (Debian/Ubuntu)" >&2; fi; fi
 
 book: $(STAMP) $(JS_STAMP)  ## execute every notebook and build the HTML book
+	@# cached notebooks keep the widget JS they were executed with: drop the cache when that JS changed
+	@if [ -d _build/.jupyter_cache ] && [ -n "$$(find src/grucourse -name 'gate_widgets.*' -newer _build/.jupyter_cache)" ]; then \
+	  echo "gate widget JS changed: re-executing the notebooks"; rm -rf _build/.jupyter_cache; fi
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 	@echo "The book is at $(CURDIR)/_build/html/index.html (make serve shows it on http://127.0.0.1:8000)"
 
