@@ -73,3 +73,25 @@ def test_streaming_equals_full_sequence():
     r = streaming_latency(np.random.default_rng(0), d=3, u=4, T=6, repeat=1)
     assert r["max_abs_diff"] < 1e-5
     assert [row[""] for row in r["rows"]][0] == "numpy gru_step"
+
+
+def test_numpy_experiments_report_equal_outputs_and_consistent_shares():
+    from grucourse.efficiency import compare_projection, time_split
+
+    rng = np.random.default_rng(0)
+    r = compare_projection(rng, B=3, T=5, d=2, u=4, repeat=2)
+    assert r["max_abs_diff"] < 1e-5 and r["speedup"] > 0
+    assert [row[""] for row in r["rows"]] == ["per-step projection (T small matmuls)", "fused projection (one matmul)"]
+    s = time_split(rng, B=3, T=5, d=2, u=4, repeat=2)
+    assert s["share_flops"] == pytest.approx(2 / (2 + 4))  # d / (d + u)
+    assert s["share_time"] > 0
+
+
+@pytest.mark.keras
+def test_fastpath_variants_are_checked():
+    from grucourse.efficiency import compare_fastpath
+
+    with pytest.raises(ValueError, match="start with the default"):
+        compare_fastpath(np.random.default_rng(0), variants=("unroll=True",))
+    with pytest.raises(ValueError, match="start with the default"):
+        compare_fastpath(np.random.default_rng(0), variants=("default", "dropout=0.5"))

@@ -210,7 +210,7 @@ def fastpath_conditions(layer) -> dict:
 
 
 FASTPATH_VARIANTS = {
-    "default (all cuDNN conditions met)": {},
+    "default": {},
     "recurrent_dropout=0.2": {"recurrent_dropout": 0.2},
     "reset_after=False": {"reset_after": False},
     "unroll=True": {"unroll": True},
@@ -248,7 +248,7 @@ def compare_fastpath(rng, B=64, T=100, d=10, u=32, repeat=7, variants=tuple(FAST
     stats = interleaved_times(fns, repeat=repeat, warmup=1)
     rows = [timing_row(name, stats[name], **{"cell impl.": impl[name], "broken": ", ".join(broken[name]) or "none"})
             for name in variants]
-    diffs = {k: _max_diff(v, outputs["default (all cuDNN conditions met)"]) for k, v in outputs.items()
+    diffs = {k: _max_diff(v, outputs["default"]) for k, v in outputs.items()
              if k != "reset_after=False"}
     return {"rows": rows, "max_abs_diff": diffs, "implementation": impl}
 
