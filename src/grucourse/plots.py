@@ -38,3 +38,26 @@ def label(ax, title: str, xlabel: str, ylabel: str):
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     return ax
+
+
+def plot_across_seeds(ax, x, values, *, color, label, marker="o"):
+    """Plot one curve per seed (thin) and their median (bold) with a min-max band.
+
+    ``x`` has shape ``(n,)`` and ``values`` ``(n_seeds, n)``; returns the median ``(n,)``.
+    The spread across seeds is part of the result: a band shows it without hiding any seed.
+    """
+    import numpy as np
+
+    x = np.asarray(x, dtype=float)
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 2 or values.shape[1] != x.shape[0]:
+        raise ValueError(f"values must have shape (n_seeds, {x.shape[0]}) to match x, got {values.shape}")
+    if values.shape[0] == 0:
+        raise ValueError("values holds no seeds")
+    median = np.median(values, axis=0)  # (n,)
+    ax.fill_between(x, values.min(axis=0), values.max(axis=0), color=color, alpha=0.18, linewidth=0)
+    for row in values:
+        ax.plot(x, row, color=color, linewidth=0.7, alpha=0.6)
+    ax.plot(x, median, color=color, linewidth=2.2, marker=marker, markersize=3.5,
+            label=f"{label} (median, band = min-max over {values.shape[0]} seeds)")
+    return median
