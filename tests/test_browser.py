@@ -310,3 +310,74 @@ def test_gate_chapter_in_jupyterlab(browser_context, jupyterlab, tmp_path):
         raise
     finally:
         page.close()
+
+
+FAKE_MODEL = """async ([source, states]) => {
+  const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+  const widget = (await import(url)).default;
+  const models = states.map((state) => {
+    const listeners = {};
+    return {
+      get: (k) => state[k], set: (k, v) => { state[k] = v; }, save_changes: () => {},
+      on: (e, f) => { listeners[e] = f; }, off: (e) => { delete listeners[e]; },
+    };
+  });
+  for (const model of models) {
+    const host = document.createElement("div");
+    document.body.appendChild(host);
+    widget.render({ model, el: host });
+  }
+  return document.querySelectorAll(".gw-root").length;
+}"""
+
+
+def test_widget_frames_and_messages_in_the_browser(browser_context, tmp_path):
+    """The widget JS alone in a blank page: a T=200, u=16 animator plays (frame times printed),
+    hovering reads a value, and malformed data shows a message instead of a blank widget."""
+    from grucourse.gru import init_gru_params
+    from grucourse.widgets import gate_animator, gate_playground
+
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    big = gate_animator(init_gru_params(8, 16, rng), rng.normal(size=(200, 8)), title="T=200, u=16")
+    play = gate_playground()
+    states = [
+        {"kind": "animator", "data": big.data, "step": 0, "title": big.title},
+        {"kind": "animator", "data": {"T": 0, "units": [0]}, "step": 0, "title": "empty"},
+        {"kind": "animator", "data": {}, "step": 0, "title": "no data"},
+        {"kind": "playground", "params": {}, "controls": [], "sequence": {}, "title": "no params"},
+        {"kind": "playground", "params": play.params, "controls": play.controls, "sequence": play.sequence,
+         "title": "playground"},
+        {"kind": "something else"},
+    ]
+    page = browser_context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    try:
+        page.set_content(f"<html><head><style>{big._css}</style></head><body></body></html>")
+        assert page.evaluate(FAKE_MODEL, [big._esm, states]) == len(states)
+        messages = page.locator(".gw-message").all_inner_texts()
+        print("\nmessages:", *messages, sep="\n  ")
+        assert len(messages) == 4, messages
+        assert "empty" in messages[0] and "no gate values" in messages[1] and "W_z" in messages[2]
+        assert "Unknown gate widget kind" in messages[3]
+        animator = page.locator(".gw-animator").first
+        page.evaluate("globalThis.__gateWidgetFrameMs = []")
+        print(check_animator(page, animator, tmp_path, "blank-T200-u16"))
+        canvas = animator.locator("canvas.gw-canvas")
+        box = canvas.bounding_box()
+        page.mouse.move(box["x"] + 112 + 30, box["y"] + 60)
+        assert "t = " in animator.locator(".gw-hover").inner_text()
+        print(f"T=200, u=16 animator: first render {animator.get_attribute('data-render-ms')} ms; "
+              f"{frame_stats(page)}")
+        page.evaluate("globalThis.__gateWidgetFrameMs = []")
+        check_playground(page, page.locator(".gw-playground", has=page.locator("canvas")), tmp_path, "blank")
+        print("playground (two GRU runs + plot per slider move):", frame_stats(page))
+        assert not errors, errors
+    except Exception:
+        page.screenshot(path=str(tmp_path / "blank-failure.png"), full_page=True)
+        raise
+    finally:
+        page.close()

@@ -190,6 +190,7 @@ export function traceProblem(data) {
 // ---------------------------------------------------------------- the gate animator
 
 function renderAnimator(model, root) {
+  const tStart = performance.now();
   const data = model.get("data");
   const problem = traceProblem(data);
   const title = model.get("title");
@@ -419,6 +420,7 @@ function renderAnimator(model, root) {
   };
   model.on("change:step", onStep);
   setStep(step, false);
+  root.dataset.renderMs = (performance.now() - tStart).toFixed(3); // first render: every cell drawn once
   root.dataset.ready = "true";
   return () => {
     stop();
@@ -636,8 +638,8 @@ function render({ model, el: host }) {
   const root = el("div", "gw-root");
   host.appendChild(root);
   const kind = model.get("kind");
-  root.classList.add(`gw-${kind}`);
   try {
+    if (kind === "animator" || kind === "playground") root.classList.add(`gw-${kind}`);
     if (kind === "animator") return renderAnimator(model, root);
     if (kind === "playground") return renderPlayground(model, root);
     showMessage(root, `Unknown gate widget kind ${JSON.stringify(kind)}.`);
