@@ -185,7 +185,7 @@ def lstm_cell_diagram(ax=None):
     fig, ax = _canvas(ax, (9.0, 5.0), (-1.2, 12.6), (-0.3, 6.6))
     y_c, y_mid, y_gate, y_h = 5.2, 3.8, 2.2, 2.2
     x_f, x_i, x_g, x_o, x_out = 1.6, 3.9, 6.0, 8.3, 10.2
-    c_c, c_h = OKABE_ITO[4], GATE_COLORS["h"]
+    c_c, c_h = OKABE_ITO[7], GATE_COLORS["h"]  # black cell state, green hidden state
     _state_line(ax, (0.0, y_c), (11.6, y_c), "c", c_c)
     ax.text(-0.1, y_c, r"$c_{t-1}$", ha="right", va="center", fontsize=12, color=c_c)
     ax.text(11.7, y_c, r"$c_t$", ha="left", va="center", fontsize=12, color=c_c)
@@ -194,7 +194,7 @@ def lstm_cell_diagram(ax=None):
     _op(ax, (4.95, y_c), "+", "add")
     gates = (
         (x_f, "forget gate\n" + r"$f_t=\sigma(\cdot)$", "f", OKABE_ITO[0]),
-        (x_i, "input gate\n" + r"$i_t=\sigma(\cdot)$", "i", OKABE_ITO[1]),
+        (x_i, "input gate\n" + r"$i_t=\sigma(\cdot)$", "i", OKABE_ITO[3]),
         (x_g, "candidate\n" + r"$g_t=\tanh(\cdot)$", "g", GATE_COLORS["h_tilde"]),
         (x_o, "output gate\n" + r"$o_t=\sigma(\cdot)$", "o", OKABE_ITO[5]),
     )
@@ -204,7 +204,7 @@ def lstm_cell_diagram(ax=None):
         ax.text(x, 0.1, r"$x_t,\ h_{t-1}$", ha="center", va="center", fontsize=9)
     _arrow(ax, (x_f, y_gate + 0.5), (x_f, y_c - 0.28), "gate", OKABE_ITO[0], r"$f_t$", (0.3, 0))
     _op(ax, (4.95, y_mid), "×", "write")
-    _arrow(ax, (x_i + 0.4, y_gate + 0.5), (4.95 - 0.22, y_mid - 0.18), "gate", OKABE_ITO[1], r"$i_t$",
+    _arrow(ax, (x_i + 0.4, y_gate + 0.5), (4.95 - 0.22, y_mid - 0.18), "gate", OKABE_ITO[3], r"$i_t$",
            (-0.3, 0.1))
     _arrow(ax, (x_g - 0.4, y_gate + 0.5), (4.95 + 0.22, y_mid - 0.18), "gate", GATE_COLORS["h_tilde"],
            r"$g_t$", (0.3, 0.1))
