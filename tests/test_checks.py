@@ -5,7 +5,7 @@ import math
 
 from grucourse import checks
 from grucourse.checks import CORRECT, INCORRECT, INVALID, NOT_ATTEMPTED, one_unit_gru
-from grucourse.gru import init_gru_params, keras_weights
+from grucourse.gru import gru_forward, gru_step, init_gru_params, keras_weights
 
 import numpy as np
 import pytest
@@ -18,7 +18,7 @@ def stub(*args, **kwargs):
 
 def reference(exercise, name):
     """Run the exercise's own ``solution()`` code and return the object it defines."""
-    ns = {"np": np, "one_unit_gru": one_unit_gru}
+    ns = {"np": np, "one_unit_gru": one_unit_gru, "gru_step": gru_step}
     exec(exercise.solution_code, ns)  # noqa: S102 - our own reference code
     return ns[name]
 
@@ -44,7 +44,8 @@ def test_untouched_stub_is_not_attempted(exercise, capsys):
     assert "replace the stub" in result.message
 
 
-FUNCTION_EXERCISES = [checks.ex_gru_step, checks.ex_param_count, checks.ex_to_keras, checks.ex_half_life]
+FUNCTION_EXERCISES = [checks.ex_gru_step, checks.ex_gru_sequence, checks.ex_param_count, checks.ex_to_keras,
+                      checks.ex_half_life]
 
 
 @pytest.mark.parametrize("exercise", FUNCTION_EXERCISES, ids=lambda e: e.name)
@@ -119,7 +120,41 @@ def test_gru_step_wrong_shapes_and_types():
     assert "NaN" in run(checks.ex_gru_step, lambda x, h, p: h * np.nan).message
 
 
-# --- 2.2 parameter count ----------------------------------------------------------------------
+# --- 2.2 from one step to a sequence ------------------------------------------------------------
+
+def test_gru_sequence_reference_passes():
+    assert run(checks.ex_gru_sequence, reference(checks.ex_gru_sequence, "my_gru_sequence")).status == CORRECT
+
+
+@pytest.mark.parametrize("kind, words", [
+    ("no_feedback", "starts again from h0"),
+    ("with_h0", "shifted by one step"),
+    ("reversed", "backwards"),
+])
+def test_gru_sequence_known_mistakes(kind, words):
+    def wrong(x, p, h0=None):
+        return checks.GRUSequence._variant(x, p, h0, kind)
+
+    result = run(checks.ex_gru_sequence, wrong)
+    assert result.status == INCORRECT and words in result.message
+
+
+def test_gru_sequence_wrong_shapes():
+    def last_only(x, p, h0=None):
+        return gru_forward(x, p, h0=h0)  # (B, u)
+
+    def time_major(x, p, h0=None):
+        return gru_forward(x, p, h0=h0, return_gates=True)[1]["h"].transpose(1, 0, 2)  # (T, B, u)
+
+    def no_h0(x, p):
+        return gru_forward(x, p, return_gates=True)[1]["h"]
+
+    assert "only the last state" in run(checks.ex_gru_sequence, last_only).message
+    assert "put time on axis 1" in run(checks.ex_gru_sequence, time_major).message
+    assert "raised TypeError" in run(checks.ex_gru_sequence, no_h0).message
+
+
+# --- 2.3 parameter count ----------------------------------------------------------------------
 
 def test_param_count_reference_passes():
     result = run(checks.ex_param_count, reference(checks.ex_param_count, "gru_param_count"))
@@ -144,7 +179,7 @@ def test_param_count_wrong_types():
     assert run(checks.ex_param_count, lambda d, u, ra=True: float(3 * u * (d + u + (2 if ra else 1)))).correct
 
 
-# --- 2.3 source -> Keras weights -------------------------------------------------------------
+# --- 2.4 source -> Keras weights -------------------------------------------------------------
 
 def test_to_keras_reference_passes():
     fn = reference(checks.ex_to_keras, "my_to_keras")

@@ -267,7 +267,84 @@ def my_gru_step(x_t, h_prev, p):
                          "time against the equations (gru_step(x_t, h_prev, p) returns them as its second output).")
 
 
-# --- Exercise 2.2: parameter count ----------------------------------------------------------
+# --- Exercise 2.2: from one step to a sequence ---------------------------------------------
+
+
+class GRUSequence(Exercise):
+    name = "gru_sequence"
+    hints = (
+        "Start from h = h0 (zeros of shape (B, u) when h0 is None), loop over t = 0..T-1, call the step on "
+        "x[:, t, :] and the current h, and keep every new h.",
+        "Stack the T states along axis 1 so the result has shape (B, T, u): np.stack(states, axis=1). "
+        "The first stored state is h_1 (after reading x_1), not h_0.",
+    )
+    solution_code = '''
+def my_gru_sequence(x, p, h0=None):
+    B, T, _ = x.shape
+    h = np.zeros((B, p.units)) if h0 is None else h0    # (B, u)
+    states = []
+    for t in range(T):
+        h = gru_step(x[:, t, :], h, p)[0]                 # (B, u): the same weights at every step
+        states.append(h)
+    return np.stack(states, axis=1)                       # (B, T, u)
+'''
+    _messages = {
+        "no_feedback": "every step starts again from h0: feed each new state into the next step (h = step(x_t, h)).",
+        "with_h0": "your states are shifted by one step: the first one should be h_1 (after reading x_1), "
+                   "and the last one h_T; do not store h_0.",
+        "reversed": "you read the sequence backwards; a GRU layer reads x_1 first.",
+    }
+
+    def cases(self):
+        rng = np.random.default_rng(5)
+        out = []
+        for B, T, d, u, with_h0 in ((2, 6, 3, 4, False), (3, 5, 2, 2, True), (1, 7, 1, 3, True)):
+            p = init_gru_params(d, u, rng, scale=1.5)
+            x = rng.normal(size=(B, T, d))  # (B, T, d)
+            h0 = rng.uniform(-1, 1, size=(B, u)) if with_h0 else None  # (B, u) or None
+            out.append((x, p, h0))
+        return out
+
+    @staticmethod
+    def _variant(x, p, h0, kind):
+        B, T, _ = x.shape
+        start = np.zeros((B, p.units)) if h0 is None else h0  # (B, u)
+        if kind == "no_feedback":
+            return np.stack([gru_step(x[:, t], start, p)[0] for t in range(T)], axis=1)  # (B, T, u)
+        if kind == "reversed":
+            return gru_forward(x[:, ::-1], p, h0=h0, return_gates=True)[1]["h"]
+        hs = gru_forward(x, p, h0=h0, return_gates=True)[1]["h"]  # (B, T, u)
+        return np.concatenate([start[:, None], hs[:, :-1]], axis=1)  # with_h0: (B, T, u)
+
+    def _grade(self, answer):
+        _need_callable(answer, "my_gru_sequence")
+        got, want, cases = [], [], self.cases()
+        for x, p, h0 in cases:
+            B, T, _ = x.shape
+            args = (x.copy(), p) if h0 is None else (x.copy(), p, h0.copy())
+            result = _call(answer, *args, what=f"your function (on x of shape {x.shape})")
+            shape = (B, T, p.units)
+            if np.shape(result) == (B, p.units):
+                raise _invalid(f"you returned only the last state, shape {np.shape(result)}; return every state, "
+                               f"shape (B, T, u) = {shape}")
+            if np.shape(result) == (T, B, p.units):
+                raise _invalid(f"your states have shape {np.shape(result)} = (T, B, u); put time on axis 1: "
+                               f"{shape} (np.stack(states, axis=1))")
+            got.append(_as_array(result, f"the returned states (for x {x.shape})", shape))
+            want.append(gru_forward(x, p, h0=h0, return_gates=True)[1]["h"])
+        if all(np.allclose(g, w, atol=1e-6) for g, w in zip(got, want, strict=True)):
+            raise _Verdict(CORRECT, "all T states match the course's gru_forward, with and without h0.")
+        for kind, message in self._messages.items():
+            variant = [self._variant(x, p, h0, kind) for x, p, h0 in cases]
+            if all(np.allclose(g, v, atol=1e-6) for g, v in zip(got, variant, strict=True)):
+                raise _incorrect(message)
+        if all(np.allclose(g[:, -1], w[:, -1], atol=1e-6) for g, w in zip(got, want, strict=True)):
+            raise _incorrect("the last state is right but earlier ones are not: store the state after every step.")
+        raise _incorrect("the states differ from gru_forward's; check that you start from h0 (or zeros) and use "
+                         "the step function with the same weights p at every step.")
+
+
+# --- Exercise 2.3: parameter count ----------------------------------------------------------
 
 
 class ParamCount(Exercise):
@@ -320,7 +397,7 @@ def gru_param_count(d, u, reset_after=True):
                          "number. Count the weights of one block, then multiply by the number of blocks.")
 
 
-# --- Exercise 2.3: source -> Keras weights --------------------------------------------------
+# --- Exercise 2.4: source -> Keras weights --------------------------------------------------
 
 
 class ToKeras(Exercise):
@@ -773,6 +850,7 @@ READER_TASKS = (
 reader_task_1, reader_task_2, reader_task_3, reader_task_4, reader_task_5 = READER_TASKS
 
 ex_gru_step = GRUStep()
+ex_gru_sequence = GRUSequence()
 ex_param_count = ParamCount()
 ex_to_keras = ToKeras()
 ex_half_life = HalfLife()
@@ -780,7 +858,8 @@ ex_carry = Carry()
 ex_reset = ResetAtMarker()
 ex_train = BeatBaseline()
 
-EXERCISES = (*READER_TASKS, ex_gru_step, ex_param_count, ex_to_keras, ex_half_life, ex_carry, ex_reset, ex_train)
+EXERCISES = (*READER_TASKS, ex_gru_step, ex_gru_sequence, ex_param_count, ex_to_keras, ex_half_life, ex_carry,
+             ex_reset, ex_train)
 
 
 # --- Quiz questions (jupyterquiz format: rendered offline, the JS is inlined by jupyterquiz) ----------
