@@ -400,7 +400,7 @@ def compare_compilation(rng, B=64, T=100, d=10, u=32, repeat=7, repeat_eager=Non
     }
 
 
-def compare_cell_types(rng, sizes=(32, 256), B=64, T=50, d=10, repeat=5):
+def compare_cell_types(rng, sizes=(32, 256), B=64, T=50, d=10, repeat=5, number=1):
     """Time per step of SimpleRNN, GRU and LSTM layers (``tf.function``) against their FLOP ratios 1 : 3 : 4.
 
     The three layers of one size are timed in turns (:func:`grucourse.timing.interleaved_times`).
@@ -414,7 +414,7 @@ def compare_cell_types(rng, sizes=(32, 256), B=64, T=50, d=10, repeat=5):
         for kind in RNN_KINDS:
             fn = forward_fn(make_rnn_layer(kind, u, d), "function")
             fns[kind] = lambda fn=fn: fn(x_tf).numpy()
-        stats = interleaved_times(fns, repeat=repeat, warmup=2)  # A, B, C, A, B, C, ...
+        stats = interleaved_times(fns, repeat=repeat, warmup=2, number=number)  # A, B, C, A, B, C, ...
         per_step = {kind: stats[kind]["median"] / T for kind in RNN_KINDS}
         for kind in RNN_KINDS:
             flops = step_flops(kind, d, u, B)
