@@ -189,3 +189,8 @@ def test_a_learner_can_attempt_check_hint_and_see_the_solution(name):
     assert text.count("Correct: ") == filled, text
     assert "Not attempted" not in text and "Incorrect" not in text
     assert text.count("Hint (hint 1 of") == filled and text.count("Solution:") == filled
+
+
+def test_make_exercises_target():
+    makefile = (mx.ROOT / "Makefile").read_text()
+    assert re.search(r"^exercises:.*\n\t.*tools/make_exercises\.py", makefile, re.M), "no make exercises"
