@@ -209,3 +209,27 @@ def test_keras_layer_and_model_are_found():
         gate_animator(two, x)
     with pytest.raises(TypeError, match="GRUParams"):
         gate_animator("model", x)
+
+
+def test_book_config_serves_the_vendored_js():
+    """_config.yml points at files tools/vendor_js.py writes, and no _static/ folder pulls them onto every page."""
+    from pathlib import Path
+
+    import yaml
+
+    from tools import vendor_js
+
+    root = Path(__file__).resolve().parent.parent
+    config = yaml.safe_load((root / "_config.yml").read_text())["sphinx"]["config"]
+    assert config["html_static_path"] == ["book_js"]
+    written = {dst for _, dst in vendor_js.FILES} | {"jupyter-widgets/amd-paths.js"}
+    assert set(config["nb_ipywidgets_js"]) <= written, config["nb_ipywidgets_js"]
+    assert config["mathjax_path"] in written
+    assert not (root / "_static").exists(), (
+        "a _static/ folder makes Jupyter Book 1 add every .js in book_js/ (require.js, the 3.6 MB widget bundle) "
+        "to every page: put the file elsewhere and list it in _config.yml")
+    deps = json.loads((root / "package.json").read_text())["dependencies"]
+    assert set(deps) == {"@jupyter-widgets/html-manager", "anywidget", "mathjax", "requirejs"}
+    import anywidget
+
+    assert deps["anywidget"] == anywidget.__version__, "the book's anywidget JS must match the Python package"
