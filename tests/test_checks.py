@@ -115,6 +115,8 @@ def test_gru_step_other_wrong_answer_gets_a_general_message():
 
 def test_gru_step_wrong_shapes_and_types():
     assert "got a tuple" in run(checks.ex_gru_step, lambda x, h, p: (h, h)).message
+    assert "got a tuple" in run(checks.ex_gru_step, lambda x, h, p: (h, {"z": h})).message
+    assert run(checks.ex_gru_step, lambda x, h, p: checks._step_variant(x, h, p, "source").tolist()).correct
     assert "has shape (5, 3), expected (3, 5)" in run(checks.ex_gru_step, lambda x, h, p: h.T).message
     assert "numeric array" in run(checks.ex_gru_step, lambda x, h, p: "h").message
     assert "NaN" in run(checks.ex_gru_step, lambda x, h, p: h * np.nan).message

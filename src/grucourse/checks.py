@@ -117,14 +117,18 @@ def _need_callable(answer, name: str):
 
 def _as_array(value, name: str, shape: tuple) -> np.ndarray:
     """``value`` as a float array of the given shape, or an INVALID verdict saying what is wrong."""
-    if isinstance(value, tuple | list) and len(value) and not np.isscalar(value[0]):
-        raise _invalid(f"{name} should be one array of shape {shape}, got a {type(value).__name__} of "
-                       f"{len(value)} items (return only the array)")
+    several = isinstance(value, tuple | list) and len(value) > 0
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
+        if several:
+            raise _invalid(f"{name} should be one array of shape {shape}, got a {type(value).__name__} of "
+                           f"{len(value)} items of different shapes (return only the array)") from None
         raise _invalid(f"{name} should be a numeric array of shape {shape}, got {type(value).__name__}") from None
     if arr.shape != shape:
+        if several and np.shape(value[0]) == shape:
+            raise _invalid(f"{name} should be one array of shape {shape}, got a {type(value).__name__} of "
+                           f"{len(value)} items whose first item has that shape (return only the array)")
         raise _invalid(f"{name} has shape {arr.shape}, expected {shape}")
     if not np.all(np.isfinite(arr)):
         raise _invalid(f"{name} contains NaN or infinity")
