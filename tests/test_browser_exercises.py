@@ -1,5 +1,6 @@
-"""Browser tests for the Practice pages of the built book: the quiz answers clicks offline and the
-solutions open from collapsed drop-downs.
+"""Browser tests for the Practice part: in the built book the quiz answers clicks offline and the
+solutions open from collapsed drop-downs; in JupyterLab a learner runs an exercise notebook, sees
+"Not attempted", writes an answer, checks it and asks for a hint and the solution.
 
 Like tests/test_browser.py they drive Debian's chromium with Playwright for Python (nothing is
 downloaded) and read the book from ``$COURSE_BOOK_HTML`` (default ``_build/html``). Locally a missing
@@ -10,8 +11,14 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
+import shutil
+import socket
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -97,3 +104,113 @@ def test_exercise_pages_show_stubs_and_not_attempted(page_at):
     body = page.locator("article").inner_text()
     assert "NotImplementedError" in body and "Not attempted" in body
     assert "Solution to" not in body and "BEGIN SOLUTION" not in body
+
+
+EXERCISE = ROOT / "exercises" / "03_gates_by_design.ipynb"
+
+
+@pytest.fixture
+def jupyterlab(tmp_path):
+    """JupyterLab on a copy of one exercise notebook (Lab must never autosave into the repository)."""
+    require(Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: `apt-get install chromium`")
+    work = tmp_path / "lab"
+    work.mkdir()
+    shutil.copy(EXERCISE, work / EXERCISE.name)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "cfg"), JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "settings"),
+               JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "ws"))
+    settings = tmp_path / "settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false",
+                                                                         "checkForUpdates": False}))
+    cmd = [str(Path(sys.executable).parent / "jupyter"), "lab", "--allow-root", "--no-browser",
+           "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--IdentityProvider.token=",
+           "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True", "--LabApp.expose_app_in_browser=True",
+           f"--ServerApp.root_dir={work}", f"--LabApp.workspaces_dir={tmp_path / 'ws'}"]
+    with open(tmp_path / "lab.log", "w") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=work)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            proc.terminate()
+            pytest.fail(f"JupyterLab did not start: see {tmp_path / 'lab.log'}")
+        yield f"http://127.0.0.1:{port}"
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+NOTEBOOK_STATE = """() => {
+  const w = window.jupyterapp.shell.currentWidget;
+  if (!w || !w.content || !w.sessionContext || !w.sessionContext.session) return null;
+  const cells = w.content.widgets.filter(c => c.model.type === 'code');
+  const text = (o) => o.text ? [].concat(o.text).join('') :
+                      (o.data && o.data['text/plain'] ? [].concat(o.data['text/plain']).join('') : '');
+  return {
+    status: w.sessionContext.session.kernel ? w.sessionContext.session.kernel.status : 'none',
+    counts: cells.map(c => c.model.executionCount),
+    errors: cells.flatMap(c => c.model.outputs.toJSON().filter(o => o.output_type === 'error')
+                                  .map(o => o.ename + ': ' + o.evalue)),
+    outputs: cells.map(c => c.model.outputs.toJSON().map(text).join('\\n')),
+    sources: cells.map(c => c.model.sharedModel.getSource()),
+  };
+}"""
+
+# What a learner types: the carry answer, and the hint/solution lines uncommented.
+SET_SOURCES = """([answer]) => {
+  const w = window.jupyterapp.shell.currentWidget;
+  for (const c of w.content.widgets.filter(c => c.model.type === 'code')) {
+    const src = c.model.sharedModel.getSource();
+    if (src.includes('carry_params = None')) c.model.sharedModel.setSource(answer);
+    if (src.startsWith('# Stuck?') && src.includes('ex_carry')) {
+      c.model.sharedModel.setSource('ex_carry.hint()\\nex_carry.solution()');
+    }
+  }
+}"""
+
+
+def run_all(page, timeout=180_000):
+    page.evaluate("void window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function(
+        f"() => {{ const s = ({NOTEBOOK_STATE})(); return s && (s.errors.length > 0 ||"
+        " (s.status === 'idle' && s.counts.every(c => c !== null))); }", timeout=timeout, polling=500)
+    return page.evaluate(NOTEBOOK_STATE)
+
+
+def test_a_learner_works_an_exercise_in_jupyterlab(jupyterlab, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        try:
+            page.goto(f"{jupyterlab}/lab/tree/{EXERCISE.name}", wait_until="load", timeout=60_000)
+            page.wait_for_function(f"() => {{ const s = ({NOTEBOOK_STATE})(); return s && s.status === 'idle'; }}",
+                                   timeout=60_000)
+            state = run_all(page)
+            assert not state["errors"], state["errors"]
+            verdicts = [o for o in state["outputs"] if o.startswith(("Correct", "Incorrect", "Not attempted"))]
+            assert len(verdicts) == 3 and all(v.startswith("Not attempted") for v in verdicts), verdicts
+
+            page.evaluate(SET_SOURCES, ["carry_params = one_unit_gru(b_z=-12.0)"])
+            page.evaluate("void window.jupyterapp.commands.execute('kernelmenu:restart-and-clear')")
+            state = run_all(page)
+            assert not state["errors"], state["errors"]
+            text = "\n".join(state["outputs"])
+            assert "Correct: after 50 noisy steps" in text
+            assert "Hint (hint 1 of 2" in text and "Solution:" in text and "one_unit_gru(b_z=-10.0)" in text
+            assert text.count("Not attempted") == 2  # the two exercises still untouched
+        except Exception:
+            page.screenshot(path=str(tmp_path / "lab-failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
