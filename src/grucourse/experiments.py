@@ -283,10 +283,22 @@ def train_recall_models(kind, lag, seeds, *, train_on="each", units=16, n_train=
     X = np.concatenate([x for x, _ in data], axis=2)  # (n, T, S*f): model s reads its own block
     y = np.stack([t for _, t in data], axis=1)  # (n, S)
     packed = build_packed(models, kind, learning_rate)
-    keras.utils.set_random_seed(seeds[0])  # the shuffling order
-    packed.fit(X, y, epochs=epochs, batch_size=batch_size, verbose=0)
+    keras.utils.set_random_seed(seeds[0])
+    packed.fit(_batches(X, y, batch_size, seeds[0]), epochs=epochs, shuffle=False, verbose=0)  # shuffled above
     unpack_into(packed, models, kind)
     return models
+
+
+def _batches(X, y, batch_size, seed):
+    """Shuffled mini-batches as a ``tf.data.Dataset`` (a new, seeded order every epoch).
+
+    Passing arrays to ``fit`` builds a parallel ``map`` pipeline whose C++ log line
+    ("NodeDef mentions attribute use_unbounded_threadpool ...") would land in the notebooks.
+    """
+    import tensorflow as tf
+
+    data = tf.data.Dataset.from_tensor_slices((X, y))
+    return data.shuffle(len(X), seed=seed, reshuffle_each_iteration=True).batch(batch_size)
 
 
 def accuracy_vs_lag(kinds, lags, seeds, *, train_on="mixed", units=16, n_train=2000, n_test=500, epochs=10,
