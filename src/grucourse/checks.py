@@ -762,12 +762,13 @@ READER_TASKS = (
         3,
         ("Start from what goes wrong in a plain RNN when the answer depends on an input many steps back.",
          "Explain why h_t = (1 - z) h_prev + z h_tilde lets information (and gradients) pass unchanged when z is "
-         "near 0, and cite the chapter 5 experiment."),
+         "near 0, and cite the experiments of chapters 1 and 5."),
         "A plain RNN multiplies its state by the same recurrent matrix and squashes it at every step, so gradients "
         "from distant steps vanish (or explode) and long-range dependencies are not learned. The GRU's update gate "
         "interpolates between the old state and a candidate, giving an almost-identity path when z is near 0: "
-        "information and gradients survive many steps. Chapter 5 measures this (gradient size and accuracy against "
-        "the lag).",
+        "information and gradients survive many steps. Chapter 1 measures this: trained GRUs learn delayed recall "
+        "at lags where plain RNNs stay near chance, and keep a large gradient across 30 steps; untrained, the GRU "
+        "loses its gradient too, so it is the trained gate that opens the path.",
     ),
     ReaderTask(
         2, "Roles of the update and reset gates",
@@ -802,9 +803,10 @@ READER_TASKS = (
          "For performance, separate speed (time per epoch) from accuracy, and quote chapter 6's measurements."),
         "Structure: the GRU has two gates and one state vector; the LSTM has three gates and a separate cell state. "
         "Complexity: a GRU layer has 3u(d+u+2) parameters in Keras (3u(d+u+1) without reset_after), an LSTM 4u(d+u+1), "
-        "so about a quarter fewer for the same width, and proportionally less computation per step, so faster "
-        "training and inference. Performance: on the course's tasks the accuracy of the two is comparable and "
-        "task-dependent (chapter 6), in line with Chung et al. (2014).",
+        "so about a quarter fewer for the same width, and 3/4 of the computation per step (measured time on a "
+        "small CPU does not follow that ratio: speed must be measured on the target hardware). Performance: "
+        "task- and budget-dependent; on the adding problem with a short budget the GRU learned and the LSTM did not "
+        "(chapter 6), while Chung et al. (2014) found no consistent winner.",
     ),
     ReaderTask(
         4, "When to prefer the GRU",
@@ -822,11 +824,12 @@ READER_TASKS = (
         3,
         ("Think of constraints: data size, compute, latency, memory. Which does the GRU's smaller size help with?",
          "A justified answer also says when you would not pick the GRU, and cites chapters 7 and 13."),
-        "Prefer the GRU when data are limited or the model must be small and fast (on-device, real-time, many "
-        "models to train), and when dependencies are moderate: at the same width it has about 25% fewer parameters "
-        "and is faster per step, with comparable accuracy on such tasks (chapters 7 and 13). Consider the LSTM when "
-        "dependencies are very long or need counting-like memory, and when you can afford to tune both: the choice "
-        "is empirical.",
+        "Prefer the GRU when data are limited, the training budget is short, or the model must be small (on-device, "
+        "streaming, many models), and when dependencies are moderate: at the same width it has about 25% fewer "
+        "parameters, one state vector instead of two and 3/4 of the arithmetic per step (chapters 6, 7 and 13; "
+        "whether it is faster must be measured on your hardware). The source expects the LSTM to do slightly better "
+        "on very long, complex sequences; the course could not confirm it within its budget (chapter 7), so on "
+        "such tasks try both at an equal parameter budget: the choice is empirical.",
     ),
     ReaderTask(
         5, "How a GRU processes a sequence in the introductory example",
@@ -927,14 +930,16 @@ QUIZ = [
         "question": "Which statement about GRU vs LSTM does the course's evidence support?",
         "type": "multiple_choice",
         "answers": [
-            {"answer": "At the same width the GRU has about 25% fewer parameters; accuracy is comparable and "
-                       "depends on the task.", "correct": True,
-             "feedback": "Right: 3 blocks instead of 4; which one is more accurate is an empirical question."},
+            {"answer": "At the same width the GRU has about 25% fewer parameters; which one is more accurate "
+                       "depends on the task and the training budget.", "correct": True,
+             "feedback": "Right: 3 blocks instead of 4 always; accuracy is an empirical question (chapter 6 found "
+                         "the GRU ahead on one task with a short budget, Chung et al. 2014 no consistent winner)."},
             {"answer": "The GRU is always more accurate because it is simpler.", "correct": False,
-             "feedback": "Simpler is not always more accurate; Chung et al. (2014) and chapter 6 find no consistent "
-                         "winner."},
+             "feedback": "Simpler is not always more accurate: the course measured one task and one budget, and "
+                         "Chung et al. (2014) found no consistent winner across tasks."},
             {"answer": "The LSTM always learns longer dependencies.", "correct": False,
-             "feedback": "Not always: both have an additive memory path; differences are task-dependent."},
+             "feedback": "Not on the course's measurements: both have an additive memory path, and on longer "
+                         "sequences the LSTM did not do better within the training budget (chapter 7)."},
         ],
     },
 ]
