@@ -55,7 +55,7 @@ def junit_counts(path: Path) -> tuple[int, int] | None:
 
 
 def main() -> int:
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", TF_ENABLE_ONEDNN_OPTS="0", PYTHONHASHSEED="0")
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", TF_ENABLE_ONEDNN_OPTS="0", PYTHONHASHSEED="0")
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     results = []
     with tempfile.TemporaryDirectory() as tmp:
