@@ -130,3 +130,43 @@ def test_accuracy_vs_lag_bad_input(kwargs, error, message):
     args = {"kinds": ["GRU"], "lags": [2], "seeds": [0], **kwargs}
     with pytest.raises(error, match=message):
         accuracy_vs_lag(args.pop("kinds"), args.pop("lags"), args.pop("seeds"), **args)
+
+
+def test_with_gate_fixed():
+    from grucourse.experiments import with_gate_fixed
+    from grucourse.gru import gru_forward, init_gru_params
+
+    rng = np.random.default_rng(0)
+    p = init_gru_params(3, 4, rng, convention="keras", reset_after=True)
+    x = rng.normal(size=(2, 5, 3))
+    _, gates = gru_forward(x, with_gate_fixed(p, "r", 0.3), return_gates=True)
+    np.testing.assert_allclose(gates["r"], 0.3)
+    z_first = gru_forward(x, p, return_gates=True)[1]["z"][:, 0]  # from h_0 = 0, z does not depend on r
+    np.testing.assert_array_equal(gates["z"][:, 0], z_first)
+    kept = with_gate_fixed(p, "z", 1.0)  # keras convention: z = 1 keeps the state
+    np.testing.assert_allclose(gru_forward(x, kept, h0=np.ones((2, 4))), 1.0, atol=1e-9)
+    with pytest.raises(ValueError, match="gate must be"):
+        with_gate_fixed(p, "h", 0.5)
+    with pytest.raises(ValueError, match=r"value must be a number in \[0, 1\]"):
+        with_gate_fixed(p, "z", 1.5)
+    with pytest.raises(TypeError, match="GRUParams"):
+        with_gate_fixed({}, "z", 0.5)
+
+
+@pytest.mark.keras
+def test_readout_accuracy_matches_keras():
+    from grucourse.experiments import readout_accuracy
+    from grucourse.gru import from_keras
+
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = build_model("GRU", 4, 5, 4, seq_len=6)
+    X, y = recall_data(5, 0, 200)
+    keras_acc = float(np.mean(np.argmax(np.asarray(model(X)), axis=1) == y))
+    head = model.get_layer("head").get_weights()
+    assert readout_accuracy(from_keras(model.get_layer("gru")), head, X, y) == keras_acc
+    with pytest.raises(ValueError, match="head must be"):
+        readout_accuracy(from_keras(model.get_layer("gru")), [head[0][:3], head[1]], X, y)
+    with pytest.raises(ValueError, match="one label per sequence"):
+        readout_accuracy(from_keras(model.get_layer("gru")), head, X, y[:5])

@@ -361,3 +361,48 @@ def accuracy_vs_lag(kinds, lags, seeds, *, train_on="mixed", units=16, n_train=2
 def _accuracy(model, X, y):
     probs = model(X, training=False)  # (n, C)
     return float(np.mean(np.argmax(np.asarray(probs), axis=1) == y))
+
+
+# --- looking inside a trained GRU --------------------------------------------------------
+
+
+def with_gate_fixed(params, gate, value):
+    """A copy of ``params`` whose gate ``"z"`` or ``"r"`` is the constant ``value`` at every step.
+
+    The gate's input and recurrent weights are set to zero and its bias to ``logit(value)``, so
+    ``sigmoid(x W + h U + b) = value`` whatever the input. ``value`` is read in the convention of
+    ``params`` (Keras: ``z = 1`` keeps the old state; source: ``z = 0`` keeps it). Values 0 and 1
+    are reached up to ``1e-12``.
+    """
+    from dataclasses import replace
+
+    from grucourse.gru import GRUParams
+
+    if not isinstance(params, GRUParams):
+        raise TypeError(f"params must be a GRUParams, got {type(params).__name__}")
+    if gate not in ("z", "r"):
+        raise ValueError(f"gate must be 'z' (update) or 'r' (reset), got {gate!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ValueError(f"value must be a number in [0, 1], got {value!r}")
+    p = np.clip(float(value), 1e-12, 1 - 1e-12)
+    u, d = params.units, params.input_size
+    return replace(params, **{f"W_{gate}": np.zeros((d, u)), f"U_{gate}": np.zeros((u, u)),
+                              f"b_{gate}": np.full(u, np.log(p / (1 - p)))})
+
+
+def readout_accuracy(params, head, X, y):
+    """Accuracy of ``argmax(h_T W + b)`` where ``h_T = gru_forward(X, params)`` and ``head = [W (u, C), b (C,)]``.
+
+    The same prediction as the Keras model whose GRU layer and ``Dense`` head these are
+    (softmax does not change the argmax), computed in numpy so that gates can be edited.
+    """
+    from grucourse.gru import gru_forward
+
+    W, b = (np.asarray(w, dtype=np.float64) for w in head)
+    if W.ndim != 2 or W.shape[0] != params.units or b.shape != (W.shape[1],):
+        raise ValueError(f"head must be [W ({params.units}, C), b (C,)], got shapes {W.shape} and {b.shape}")
+    y = np.asarray(y)
+    if y.shape != (np.shape(X)[0],):
+        raise ValueError(f"y must have one label per sequence, shape ({np.shape(X)[0]},), got {y.shape}")
+    scores = gru_forward(X, params) @ W + b  # (n, C)
+    return float(np.mean(np.argmax(scores, axis=1) == y))
