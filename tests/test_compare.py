@@ -9,7 +9,6 @@ from grucourse.compare import (
     learning_curve,
     parameter_table,
     score,
-    step_flops,
     summarize,
     time_costs,
 )
@@ -67,16 +66,6 @@ def test_score_bad_input():
         score(np.zeros((2, 1)), np.zeros(3))
     with pytest.raises(ValueError, match="task must be"):
         score(np.zeros((2, 1)), np.zeros(2), task="ranking")
-
-
-def test_step_flops_ratio_is_three_to_four():
-    for d, u in [(1, 1), (10, 32), (7, 128)]:
-        assert step_flops("GRU", d, u) * 4 == step_flops("LSTM", d, u) * 3
-        assert step_flops("SimpleRNN", d, u, batch=2) == 2 * 2 * (d * u + u * u)
-    with pytest.raises(ValueError, match="kind must be one of"):
-        step_flops("gru", 10, 32)
-    with pytest.raises(ValueError, match="units must be an integer >= 1"):
-        step_flops("GRU", 10, 0)
 
 
 def test_interleaved_times_calls_each_function_round_robin():
@@ -142,6 +131,15 @@ def test_compare_models_table_and_seed_reuse():
     alone = compare_models([("GRU", 3)], data, [1], n_outputs=4, steps=3, batch_size=8)
     assert alone.loc[0, "val_score"] == both.loc[1, "val_score"]
     assert alone.loc[0, "train_score"] == both.loc[1, "train_score"]
+
+
+@pytest.mark.keras
+def test_compare_models_xla_matches_seed_reuse_too():
+    data = _recall_data()
+    both = compare_models([("LSTM", 2)], data, [0, 1], n_outputs=4, steps=3, batch_size=8, jit_compile=True)
+    alone = compare_models([("LSTM", 2)], data, [1], n_outputs=4, steps=3, batch_size=8, jit_compile=True)
+    assert alone.loc[0, "train_score"] == both.loc[1, "train_score"]
+    assert both["val_score"].between(0, 1).all()
 
 
 @pytest.mark.keras

@@ -17,19 +17,37 @@ Keras and TensorFlow are imported inside the functions, so importing this module
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 
 from grucourse.gru import count_params
 from grucourse.models import KINDS, build_model, recurrent_layer
 from grucourse.repro import seed_everything
+from grucourse.timing import step_flops
 
 import numpy as np
 import pandas as pd
 
 _NAMES = {"SimpleRNN": "simple_rnn", "GRU": "gru", "LSTM": "lstm"}
-# Weight blocks per layer (stacked along the kernel's columns): one per gate plus the candidate.
-_BLOCKS = {"SimpleRNN": 1, "GRU": 3, "LSTM": 4}
+
+
+@contextlib.contextmanager
+def _quiet_retracing():
+    """Silence TensorFlow's "triggered tf.function retracing" warning inside the block.
+
+    TF warns when several functions are traced within a few calls. Here every model is a new
+    function by design (each is traced once and then reused), so the warning does not apply.
+    """
+    import tensorflow as tf
+
+    logger = tf.get_logger()
+    level = logger.level
+    logger.setLevel("ERROR")
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 # --- input checks ------------------------------------------------------------------------------
@@ -156,18 +174,37 @@ def parameter_table(kinds: Sequence[str], n_features: int, units: Sequence[int])
 
 
 class _Template:
-    """One compiled model per (kind, units); ``reset(seed)`` makes it a freshly initialised model."""
+    """One compiled model per (kind, units); ``reset(seed)`` makes it a freshly initialised model.
 
-    def __init__(self, kind, units, n_features, n_outputs, task, seq_len, learning_rate, layer_kwargs):
-        self.args = (kind, units, n_features, n_outputs, task, seq_len, learning_rate)
-        self.layer_kwargs = layer_kwargs
+    ``train_step(x, y)`` is one Adam update with the model's own loss and optimizer, in a
+    ``tf.function`` (traced once, reused for every seed). With ``jit_compile=True`` XLA compiles it:
+    a few seconds of compilation, then the many small per-time-step operations run fused (Keras
+    itself does not offer XLA on a CPU). Both give the same updates up to float rounding.
+    """
+
+    def __init__(self, kind, units, n_features, n_outputs, task, seq_len, learning_rate, layer_kwargs,
+                 jit_compile=False):
+        import keras
         import tensorflow as tf
 
-        self.model = build_model(*self.args, **layer_kwargs)
-        self.model.optimizer.build(self.model.trainable_variables)
-        self.opt_init = [v.numpy() for v in self.model.optimizer.variables]  # zero moments, step 0
+        self.args = (kind, units, n_features, n_outputs, task, seq_len, learning_rate)
+        self.layer_kwargs = layer_kwargs
+        self.model = model = build_model(*self.args, **layer_kwargs)
+        model.optimizer.build(model.trainable_variables)
+        self.opt_init = [v.numpy() for v in model.optimizer.variables]  # zero moments, step 0
         spec = tf.TensorSpec((None, seq_len, n_features), tf.float32)  # any batch size: traced once
-        self.predict = tf.function(lambda x: self.model(x, training=False), input_signature=[spec])
+        self.predict = tf.function(lambda x: model(x, training=False), input_signature=[spec])
+        loss_fn = keras.losses.get(model.loss)  # the loss build_model compiled the model with
+
+        @tf.function(jit_compile=jit_compile, reduce_retracing=True)
+        def train_step(x, y):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(loss_fn(y, model(x, training=True)))  # (B,) per sequence -> mean
+            grads = tape.gradient(loss, model.trainable_variables)
+            model.optimizer.apply(grads, model.trainable_variables)
+            return loss
+
+        self.train_step = train_step
 
     def reset(self, seed: int) -> None:
         seed_everything(seed)
@@ -193,7 +230,7 @@ def score(predictions, y, task: str = "classification") -> float:
     return float(np.mean(np.argmax(p, axis=1) == y.reshape(-1)))
 
 
-def _train(model, X, y, steps: int, batch_size: int, rng: np.random.Generator) -> None:
+def _train(train_step, X, y, steps: int, batch_size: int, rng: np.random.Generator) -> None:
     """``steps`` minibatch updates; batches of ``min(batch_size, n)`` from a fresh permutation each epoch."""
     n = X.shape[0]
     b = min(batch_size, n)
@@ -204,7 +241,7 @@ def _train(model, X, y, steps: int, batch_size: int, rng: np.random.Generator) -
         if k == 0 and step > 0:
             order = rng.permutation(n)
         idx = order[k * b : (k + 1) * b]  # (b,)
-        model.train_on_batch(X[idx], y[idx])
+        train_step(X[idx], y[idx])
 
 
 def _check_task(task, n_outputs, y_train) -> int:
@@ -221,7 +258,7 @@ def _run(tpl: _Template, kind, units, data, seed, steps, batch_size, task, reset
     X_train, y_train, X_val, y_val = data
     tpl.reset(seed)
     t0 = time.perf_counter()
-    _train(tpl.model, X_train, y_train, steps, batch_size, np.random.default_rng(seed))
+    _train(tpl.train_step, X_train, y_train, steps, batch_size, np.random.default_rng(seed))
     train_s = time.perf_counter() - t0
     return {"kind": kind, "units": units, "params": count_params(_NAMES[kind], X_train.shape[2], units, reset_after),
             "seed": seed, "n_train": X_train.shape[0],
@@ -230,13 +267,16 @@ def _run(tpl: _Template, kind, units, data, seed, steps, batch_size, task, reset
 
 
 def compare_models(configs, data, seeds, *, task: str = "classification", n_outputs: int = 1, steps: int = 200,
-                   batch_size: int = 64, learning_rate: float = 1e-2, **layer_kwargs) -> pd.DataFrame:
+                   batch_size: int = 64, learning_rate: float = 1e-2, jit_compile: bool = False,
+                   **layer_kwargs) -> pd.DataFrame:
     """Train every ``(kind, units)`` in ``configs`` once per seed and score it on the validation set.
 
     ``data = (X_train, y_train, X_val, y_val)``. Each run starts from the initial weights of a new
     model built after ``seed_everything(seed)``, trains ``steps`` Adam updates on minibatches of
     ``batch_size`` (order drawn from ``default_rng(seed)``), and is scored with :func:`score`
-    (accuracy, or mean squared error for ``task="regression"``).
+    (accuracy, or mean squared error for ``task="regression"``). ``jit_compile=True`` compiles the
+    update with XLA (same model, loss and optimizer; much faster per step for long sequences, plus a
+    few seconds of compilation per ``(kind, units)``).
     Returns one row per run: ``kind, units, params, seed, n_train, train_score, val_score, train_s``.
     """
     configs = _check_configs(configs)
@@ -248,16 +288,18 @@ def compare_models(configs, data, seeds, *, task: str = "classification", n_outp
     d, seq_len = data[0].shape[2], data[0].shape[1]
     reset_after = layer_kwargs.get("reset_after", True)
     rows = []
-    for kind, units in configs:
-        tpl = _Template(kind, units, d, n_outputs, task, seq_len, learning_rate, layer_kwargs)
-        for seed in seeds:
-            rows.append(_run(tpl, kind, units, data, seed, steps, batch_size, task, reset_after))
+    with _quiet_retracing():
+        for kind, units in configs:
+            tpl = _Template(kind, units, d, n_outputs, task, seq_len, learning_rate, layer_kwargs, jit_compile)
+            for seed in seeds:
+                rows.append(_run(tpl, kind, units, data, seed, steps, batch_size, task, reset_after))
     return pd.DataFrame(rows)
 
 
 def learning_curve(configs, make_data: Callable, sizes: Sequence[int], seeds, *, n_val: int = 512,
                    val_seed: int = 10_000, task: str = "classification", n_outputs: int = 1, steps: int = 200,
-                   batch_size: int = 64, learning_rate: float = 1e-2, **layer_kwargs) -> pd.DataFrame:
+                   batch_size: int = 64, learning_rate: float = 1e-2, jit_compile: bool = False,
+                   **layer_kwargs) -> pd.DataFrame:
     """Validation score against training-set size, same columns as :func:`compare_models`.
 
     For each seed, ``make_data(max(sizes), default_rng(seed))`` draws a pool and every size trains on
@@ -281,13 +323,14 @@ def learning_curve(configs, make_data: Callable, sizes: Sequence[int], seeds, *,
     d, seq_len = first[0].shape[2], first[0].shape[1]
     reset_after = layer_kwargs.get("reset_after", True)
     rows = []
-    for kind, units in configs:
-        tpl = _Template(kind, units, d, n_outputs, task, seq_len, learning_rate, layer_kwargs)
-        for seed in seeds:
-            X_pool, y_pool = pools[seed]
-            for n in sizes:
-                data = _check_data((X_pool[:n], y_pool[:n], X_val, y_val), task)
-                rows.append(_run(tpl, kind, units, data, seed, steps, batch_size, task, reset_after))
+    with _quiet_retracing():
+        for kind, units in configs:
+            tpl = _Template(kind, units, d, n_outputs, task, seq_len, learning_rate, layer_kwargs, jit_compile)
+            for seed in seeds:
+                X_pool, y_pool = pools[seed]
+                for n in sizes:
+                    data = _check_data((X_pool[:n], y_pool[:n], X_val, y_val), task)
+                    rows.append(_run(tpl, kind, units, data, seed, steps, batch_size, task, reset_after))
     return pd.DataFrame(rows)
 
 
@@ -351,16 +394,6 @@ def interleaved_times(fns: dict, repeat: int = 5, warmup: int = 1) -> pd.DataFra
     return pd.DataFrame(rows)
 
 
-def step_flops(kind: str, n_features: int, units: int, batch: int = 1) -> int:
-    """Matrix-product FLOPs of one time step, ``2 * blocks * (d u + u^2) * B`` (2 FLOPs per multiply-add).
-
-    ``blocks`` is 1 (SimpleRNN), 3 (GRU) or 4 (LSTM), so GRU : LSTM = 3 : 4 at any size.
-    """
-    _check_kind(kind)
-    d, u, B = (_check_int(v, n) for v, n in ((n_features, "n_features"), (units, "units"), (batch, "batch")))
-    return 2 * _BLOCKS[kind] * (d * u + u * u) * B
-
-
 def time_costs(kinds: Sequence[str], units: Sequence[int], *, seq_len: int = 50, n_features: int = 10,
                n_train: int = 256, batch_size: int = 64, repeat: int = 5, seed: int = 0,
                train: bool = True) -> pd.DataFrame:
@@ -370,7 +403,8 @@ def time_costs(kinds: Sequence[str], units: Sequence[int], *, seq_len: int = 50,
     an Adam update) on random sequences of shape ``(batch_size, seq_len, n_features)``. Latency is one
     forward pass of a single sequence ``(1, seq_len, n_features)`` through a ``tf.function`` of the
     model, as a real-time application would call it. Returns one row per model with ``epoch_s``,
-    ``latency_s`` (medians), their quartiles, ``params`` and ``flops_per_step`` (batch 1).
+    ``latency_s`` (medians), their quartiles, ``params`` and ``flops_per_step`` (batch 1, from
+    :func:`grucourse.timing.step_flops`: GRU : LSTM = 3 : 4 at every size).
     ``train=False`` times only the latency (the epoch columns are then NaN).
     """
     import tensorflow as tf
@@ -402,12 +436,13 @@ def time_costs(kinds: Sequence[str], units: Sequence[int], *, seq_len: int = 50,
             epoch_fns[key] = epoch
             latency_fns[key] = lambda forward=forward: forward(x1).numpy()
             meta[key] = {"kind": kind, "units": u, "params": count_params(_NAMES[kind], d, u),
-                         "flops_per_step": step_flops(kind, d, u)}
-    if train:
-        epoch_t = interleaved_times(epoch_fns, repeat=repeat, warmup=1).set_index("name")
-    else:
-        epoch_t = pd.DataFrame({"median": np.nan, "q1": np.nan, "q3": np.nan}, index=list(epoch_fns))
-    latency_t = interleaved_times(latency_fns, repeat=max(repeat, 3) * 4, warmup=2).set_index("name")
+                         "flops_per_step": step_flops(kind, d, u, 1)}
+    with _quiet_retracing():
+        if train:
+            epoch_t = interleaved_times(epoch_fns, repeat=repeat, warmup=1).set_index("name")
+        else:
+            epoch_t = pd.DataFrame({"median": np.nan, "q1": np.nan, "q3": np.nan}, index=list(epoch_fns))
+        latency_t = interleaved_times(latency_fns, repeat=10 * repeat, warmup=2).set_index("name")
     rows = []
     for key, m in meta.items():
         rows.append({**m, "epoch_s": epoch_t.loc[key, "median"], "epoch_q1": epoch_t.loc[key, "q1"],
