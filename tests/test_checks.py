@@ -45,7 +45,7 @@ def test_untouched_stub_is_not_attempted(exercise, capsys):
 
 
 FUNCTION_EXERCISES = [checks.ex_gru_step, checks.ex_gru_sequence, checks.ex_param_count, checks.ex_to_keras,
-                      checks.ex_half_life]
+                      checks.ex_units_for_budget, checks.ex_half_life]
 
 
 @pytest.mark.parametrize("exercise", FUNCTION_EXERCISES, ids=lambda e: e.name)
@@ -209,6 +209,31 @@ def test_to_keras_wrong_types_and_shapes():
     assert bias_2d.status == INVALID and "bias" in bias_2d.message and "expected (9,)" in bias_2d.message
     transposed = run(checks.ex_to_keras, lambda p: [fn(p)[0].T, *fn(p)[1:]])
     assert transposed.status == INVALID and "kernel" in transposed.message
+
+
+# --- 2.5 units for a parameter budget -----------------------------------------------------------
+
+def test_units_for_budget_reference_passes():
+    fn = reference(checks.ex_units_for_budget, "gru_units_for_budget")
+    result = run(checks.ex_units_for_budget, fn)
+    assert result.status == CORRECT and "1216" in result.message
+    assert fn(2, 1216) == 18  # 3 * 18 * (2 + 18 + 2) = 1188 <= 1216 < 3 * 19 * 23 = 1311
+
+
+@pytest.mark.parametrize("formula, words", [
+    (lambda d, b: checks.UnitsForBudget.largest(d, b) + 1, "off by one"),
+    (lambda d, b: checks.UnitsForBudget.largest(d, b, reset_after=False), "reset_after=False"),
+    (lambda d, b: checks.UnitsForBudget.largest(d, b) + 3, "more than the budget"),
+    (lambda d, b: 1, "a wider GRU still fits"),
+])
+def test_units_for_budget_known_mistakes(formula, words):
+    result = run(checks.ex_units_for_budget, formula)
+    assert result.status == INCORRECT and words in result.message
+
+
+def test_units_for_budget_wrong_types():
+    assert "whole number of units" in run(checks.ex_units_for_budget, lambda d, b: 17.5).message
+    assert "whole number of units" in run(checks.ex_units_for_budget, lambda d, b: "18").message
 
 
 # --- 3.1 half-life ----------------------------------------------------------------------------

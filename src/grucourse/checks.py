@@ -468,6 +468,63 @@ def my_to_keras(p):
                          "with the update gate's weights negated.")
 
 
+# --- Exercise 2.5: units for a parameter budget ---------------------------------------------
+
+
+class UnitsForBudget(Exercise):
+    name = "units_for_budget"
+    hints = (
+        "A GRU layer with u units on d features has 3u(d + u + 2) parameters (Keras's default). Try u = 1, 2, 3, ... "
+        "and stop before the count goes over the budget.",
+        "A while loop is enough: u = 1; while count(u + 1) <= budget: u += 1. Return an int.",
+    )
+    solution_code = '''
+def gru_units_for_budget(d, budget):
+    u = 1
+    while 3 * (u + 1) * (d + (u + 1) + 2) <= budget:   # GRU(u + 1) still fits
+        u += 1
+    return u
+'''
+    CASES = ((2, count_params("lstm", 2, 16)), (10, count_params("lstm", 10, 32)), (1, 1000), (64, 50_000))
+
+    @staticmethod
+    def largest(d, budget, reset_after=True):
+        u = 1
+        while count_params("gru", d, u + 1, reset_after) <= budget:
+            u += 1
+        return u
+
+    def _grade(self, answer):
+        _need_callable(answer, "gru_units_for_budget")
+        got = []
+        for d, budget in self.CASES:
+            n = _call(answer, d, budget, what=f"gru_units_for_budget({d}, {budget})")
+            number = isinstance(n, int | np.integer | float | np.floating) and not isinstance(n, bool)
+            if not number or not float(n).is_integer():
+                raise _invalid(f"gru_units_for_budget({d}, {budget}) returned {n!r:.40}; "
+                               "return a whole number of units")
+            got.append(int(n))
+        want = [self.largest(d, b) for d, b in self.CASES]
+        if got == want:
+            d, b = self.CASES[0]
+            raise _Verdict(CORRECT, f"e.g. an LSTM(16) on {d} features has {b} parameters; a GRU with {want[0]} units "
+                                    f"({count_params('gru', d, want[0])} parameters) is the widest that fits.")
+        if got == [w + 1 for w in want]:
+            raise _incorrect("off by one: you returned the first width whose count goes over the budget; return the "
+                             "last one that fits.")
+        if got == [self.largest(d, b, reset_after=False) for d, b in self.CASES]:
+            raise _incorrect("you used 3u(d + u + 1), the count for reset_after=False; Keras's default GRU has two "
+                             "bias vectors per block: 3u(d + u + 2).")
+        over = [(c, g) for c, g in zip(self.CASES, got, strict=True) if count_params("gru", c[0], g) > c[1]]
+        if over:
+            (d, b), g = over[0]
+            raise _incorrect(f"GRU({g}) on {d} features has {count_params('gru', d, g)} parameters, more than the "
+                             f"budget {b}: the answer must fit.")
+        (d, b), g = next((c, g) for c, g, w in zip(self.CASES, got, want, strict=True) if g != w)
+        raise _incorrect(f"GRU({g}) fits the budget {b} on {d} features, but a wider GRU still fits: look for the "
+                         "largest width.")
+
+
 # --- Exercise 3.1: memory half-life ---------------------------------------------------------
 
 
@@ -860,13 +917,14 @@ ex_gru_step = GRUStep()
 ex_gru_sequence = GRUSequence()
 ex_param_count = ParamCount()
 ex_to_keras = ToKeras()
+ex_units_for_budget = UnitsForBudget()
 ex_half_life = HalfLife()
 ex_carry = Carry()
 ex_reset = ResetAtMarker()
 ex_train = BeatBaseline()
 
-EXERCISES = (*READER_TASKS, ex_gru_step, ex_gru_sequence, ex_param_count, ex_to_keras, ex_half_life, ex_carry,
-             ex_reset, ex_train)
+EXERCISES = (*READER_TASKS, ex_gru_step, ex_gru_sequence, ex_param_count, ex_to_keras, ex_units_for_budget,
+             ex_half_life, ex_carry, ex_reset, ex_train)
 
 
 # --- Quiz questions (jupyterquiz format: rendered offline, the JS is inlined by jupyterquiz) ----------
