@@ -6,9 +6,9 @@ and plot it.
 
 Training reuses one compiled Keras model per ``(kind, units)``: for each seed it loads freshly
 initialised weights (drawn after ``seed_everything(seed)``) and resets the optimizer, then runs
-``steps`` calls of ``train_on_batch``. The result is the same as building a new model for each seed,
-without tracing TensorFlow's training graph again (tracing costs about a second per model, more than
-a tiny model's whole training).
+``steps`` Adam updates through one ``tf.function`` (the model's own loss and optimizer). The result is
+the same as building a new model for each seed (a test checks it), without tracing TensorFlow's
+training graph again (tracing costs about a second per model, more than a tiny model's training).
 
 Timings interleave the models (one sample of each model per round, in rotating order), so a burst of
 load from other processes slows every model alike, and report the median over rounds.
