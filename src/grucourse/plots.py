@@ -40,10 +40,11 @@ def label(ax, title: str, xlabel: str, ylabel: str):
     return ax
 
 
-def plot_across_seeds(ax, x, values, *, color, label, marker="o"):
+def plot_across_seeds(ax, x, values, *, color, label, marker="o", linestyle="-"):
     """Plot one curve per seed (thin) and their median (bold) with a min-max band.
 
     ``x`` has shape ``(n,)`` and ``values`` ``(n_seeds, n)``; returns the median ``(n,)``.
+    Distinct ``marker``/``linestyle`` per model keep overlapping curves readable without colour.
     The spread across seeds is part of the result: a band shows it without hiding any seed.
     """
     import numpy as np
@@ -58,6 +59,6 @@ def plot_across_seeds(ax, x, values, *, color, label, marker="o"):
     ax.fill_between(x, values.min(axis=0), values.max(axis=0), color=color, alpha=0.18, linewidth=0)
     for row in values:
         ax.plot(x, row, color=color, linewidth=0.7, alpha=0.6)
-    ax.plot(x, median, color=color, linewidth=2.2, marker=marker, markersize=3.5,
+    ax.plot(x, median, color=color, linewidth=2.2, marker=marker, markersize=4, linestyle=linestyle,
             label=f"{label} (median, band = min-max over {values.shape[0]} seeds)")
     return median
