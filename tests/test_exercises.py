@@ -194,3 +194,11 @@ def test_a_learner_can_attempt_check_hint_and_see_the_solution(name):
 def test_make_exercises_target():
     makefile = (mx.ROOT / "Makefile").read_text()
     assert re.search(r"^exercises:.*\n\t.*tools/make_exercises\.py", makefile, re.M), "no make exercises"
+
+
+@pytest.mark.parametrize("path", SOLUTION_NOTEBOOKS, ids=IDS)
+def test_no_control_characters(path):
+    """A TeX command written with one backslash in a Python string (\\to, \\a...) turns into a control character."""
+    for i, cell in enumerate(cells(path)):
+        bad = sorted({repr(ch) for ch in source(cell) if ord(ch) < 32 and ch != "\n"})
+        assert not bad, f"cell {i} holds control characters {bad}"
