@@ -9,7 +9,9 @@ computes exactly what model ``s`` alone would compute, and each seed gets its ow
 inputs sit in its own block of input features). After training, the blocks are copied back into
 ``S`` ordinary models built by :func:`grucourse.models.build_model`.
 ``tests/test_experiments.py`` checks that packed and separate models give the same outputs and
-take the same training steps.
+take the same training steps (to float32 rounding: the sums run in a different order, so over
+many epochs a run that sits on a knife edge can still end differently, as it could on other
+hardware).
 """
 
 from __future__ import annotations
