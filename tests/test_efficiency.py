@@ -50,6 +50,11 @@ def test_fastpath_conditions_name_what_is_broken():
     assert all(fastpath_conditions(make_rnn_layer("gru", 2, 3)).values())
     broken = fastpath_conditions(make_rnn_layer("gru", 2, 3, recurrent_dropout=0.1, activation="relu"))
     assert [k for k, ok in broken.items() if not ok] == ["activation is tanh", "recurrent_dropout == 0"]
+    import keras
+
+    # Keras accepts keras.ops.tanh / sigmoid as well as the named activations
+    ops_layer = make_rnn_layer("gru", 2, 3, activation=keras.ops.tanh, recurrent_activation=keras.ops.sigmoid)
+    assert all(fastpath_conditions(ops_layer).values())
     with pytest.raises(ValueError, match="kind must be"):
         make_rnn_layer("transformer", 2, 3)
 

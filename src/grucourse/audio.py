@@ -3,7 +3,8 @@
 Four classes that differ only in the ORDER of their sounds, so that a model which averages the
 spectrum over time cannot tell each pair apart:
 
-- ``"a-i"``: a vowel-like /a/ (formants near 730 and 1090 Hz) gliding into an /i/ (270 and 2290 Hz);
+- ``"a-i"``: a vowel-like /a/ (formants near 730 and 1090 Hz) followed, with an abrupt switch,
+  by an /i/ (270 and 2290 Hz);
 - ``"i-a"``: the same two vowels in the other order;
 - ``"rise"``: a tone sweeping up from 400 to 2400 Hz;
 - ``"fall"``: the same tone sweeping down.

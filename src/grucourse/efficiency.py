@@ -197,11 +197,15 @@ def compare_numpy_keras(rng, B=64, T=100, d=10, u=32, repeat=20):
 def fastpath_conditions(layer) -> dict:
     """The cuDNN conditions of the ``keras.layers.GRU`` docstring, checked on ``layer`` (True = met)."""
     import keras
+    import tensorflow as tf
 
     cell = layer.cell
+    # the same identity checks as Keras's own test (keras/src/backend/tensorflow/rnn.py)
+    tanhs = (keras.activations.tanh, tf.tanh, keras.ops.tanh)
+    sigmoids = (keras.activations.sigmoid, tf.sigmoid, keras.ops.sigmoid)
     return {
-        "activation is tanh": cell.activation is keras.activations.tanh,
-        "recurrent_activation is sigmoid": cell.recurrent_activation is keras.activations.sigmoid,
+        "activation is tanh": cell.activation in tanhs,
+        "recurrent_activation is sigmoid": cell.recurrent_activation in sigmoids,
         "recurrent_dropout == 0": cell.recurrent_dropout == 0,
         "unroll is False": not layer.unroll,
         "use_bias is True": bool(cell.use_bias),

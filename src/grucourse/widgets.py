@@ -107,6 +107,8 @@ def gate_trace(params: GRUParams, x, h0=None, units=None, convention: str = "sou
     ``z_t = sigmoid(x_t W_z + h_{t-1} U_z + b_z)``, ``r_t = sigmoid(x_t W_r + h_{t-1} U_r + b_r)``,
     ``h~_t = tanh(x_t W_h + (r_t * h_{t-1}) U_h + b_h)`` and
     ``h_t = (1 - z_t) h_{t-1} + z_t h~_t`` (source convention; Keras's ``z`` is ``1 - z``).
+    With ``params.reset_after`` (Keras's default) the candidate is
+    ``h~_t = tanh(x_t W_h + b_h + r_t * (h_{t-1} U_h + b_hh))``, exactly as :func:`grucourse.gru.gru_forward`.
     ``h0`` is the initial state ``(u,)``; ``units`` selects which units to keep (default: all).
     """
     if not isinstance(params, GRUParams):
