@@ -44,29 +44,35 @@ class Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def page_at(tmp_path_factory):
-    """Open a page of the built book; returns (page, list of requests that left 127.0.0.1)."""
+def browser():
+    """One headless chromium for the whole module (Playwright's sync API allows one running instance)."""
     require(Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: `apt-get install chromium`")
-    require((BOOK / "solutions" / "01_reader_tasks.html").exists(), f"no Practice pages in {BOOK}: run `make book`")
     from playwright.sync_api import sync_playwright
 
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                               args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def page_at(browser):
+    """Open a page of the built book; returns (open_page, list of requests that left 127.0.0.1)."""
+    require((BOOK / "solutions" / "01_reader_tasks.html").exists(), f"no Practice pages in {BOOK}: run `make book`")
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(BOOK)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        outside: list[str] = []
+    outside: list[str] = []
 
-        def open_page(path: str):
-            page = browser.new_page(viewport={"width": 1280, "height": 1000})
-            page.on("request", lambda r: outside.append(r.url)
-                    if urlparse(r.url).hostname not in ("127.0.0.1", None) and not r.url.startswith("data:") else None)
-            page.goto(f"{base}/{path}", wait_until="load")
-            return page
+    def open_page(path: str):
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.on("request", lambda r: outside.append(r.url)
+                if urlparse(r.url).hostname not in ("127.0.0.1", None) and not r.url.startswith("data:") else None)
+        page.goto(f"{base}/{path}", wait_until="load")
+        return page
 
-        yield open_page, outside
-        browser.close()
+    yield open_page, outside
     server.shutdown()
 
 
@@ -112,7 +118,6 @@ EXERCISE = ROOT / "exercises" / "03_gates_by_design.ipynb"
 @pytest.fixture
 def jupyterlab(tmp_path):
     """JupyterLab on a copy of one exercise notebook (Lab must never autosave into the repository)."""
-    require(Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: `apt-get install chromium`")
     work = tmp_path / "lab"
     work.mkdir()
     shutil.copy(EXERCISE, work / EXERCISE.name)
@@ -186,31 +191,27 @@ def run_all(page, timeout=180_000):
     return page.evaluate(NOTEBOOK_STATE)
 
 
-def test_a_learner_works_an_exercise_in_jupyterlab(jupyterlab, tmp_path):
-    from playwright.sync_api import sync_playwright
+def test_a_learner_works_an_exercise_in_jupyterlab(browser, jupyterlab, tmp_path):
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    try:
+        page.goto(f"{jupyterlab}/lab/tree/{EXERCISE.name}", wait_until="load", timeout=60_000)
+        page.wait_for_function(f"() => {{ const s = ({NOTEBOOK_STATE})(); return s && s.status === 'idle'; }}",
+                               timeout=60_000)
+        state = run_all(page)
+        assert not state["errors"], state["errors"]
+        verdicts = [o for o in state["outputs"] if o.startswith(("Correct", "Incorrect", "Not attempted"))]
+        assert len(verdicts) == 3 and all(v.startswith("Not attempted") for v in verdicts), verdicts
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        try:
-            page.goto(f"{jupyterlab}/lab/tree/{EXERCISE.name}", wait_until="load", timeout=60_000)
-            page.wait_for_function(f"() => {{ const s = ({NOTEBOOK_STATE})(); return s && s.status === 'idle'; }}",
-                                   timeout=60_000)
-            state = run_all(page)
-            assert not state["errors"], state["errors"]
-            verdicts = [o for o in state["outputs"] if o.startswith(("Correct", "Incorrect", "Not attempted"))]
-            assert len(verdicts) == 3 and all(v.startswith("Not attempted") for v in verdicts), verdicts
-
-            page.evaluate(SET_SOURCES, ["carry_params = one_unit_gru(b_z=-12.0)"])
-            page.evaluate("void window.jupyterapp.commands.execute('kernelmenu:restart-and-clear')")
-            state = run_all(page)
-            assert not state["errors"], state["errors"]
-            text = "\n".join(state["outputs"])
-            assert "Correct: after 50 noisy steps" in text
-            assert "Hint (hint 1 of 2" in text and "Solution:" in text and "one_unit_gru(b_z=-10.0)" in text
-            assert text.count("Not attempted") == 2  # the two exercises still untouched
-        except Exception:
-            page.screenshot(path=str(tmp_path / "lab-failure.png"), full_page=True)
-            raise
-        finally:
-            browser.close()
+        page.evaluate(SET_SOURCES, ["carry_params = one_unit_gru(b_z=-12.0)"])
+        page.evaluate("void window.jupyterapp.commands.execute('kernelmenu:restart-and-clear')")
+        state = run_all(page)
+        assert not state["errors"], state["errors"]
+        text = "\n".join(state["outputs"])
+        assert "Correct: after 50 noisy steps" in text
+        assert "Hint (hint 1 of 2" in text and "Solution:" in text and "one_unit_gru(b_z=-10.0)" in text
+        assert text.count("Not attempted") == 2  # the two exercises still untouched
+    except Exception:
+        page.screenshot(path=str(tmp_path / "lab-failure.png"), full_page=True)
+        raise
+    finally:
+        page.close()
