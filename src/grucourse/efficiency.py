@@ -10,7 +10,7 @@ so importing this module stays cheap.
 from __future__ import annotations
 
 from grucourse.batching import bucket_by_length, fixed_batches, pad_batch, padding_waste
-from grucourse.gru import GRUParams, from_keras, gru_forward
+from grucourse.gru import GRUParams, from_keras, gru_forward, initial_state
 from grucourse.timing import (
     format_seconds,
     interleaved_times,
@@ -19,7 +19,7 @@ from grucourse.timing import (
     step_flops,
     timing_row,
 )
-from grucourse.validate import as_float_array, check_finite, check_sequences
+from grucourse.validate import check_sequences
 
 import numpy as np
 
@@ -44,13 +44,7 @@ def gru_forward_per_step(x, params: GRUParams, h0=None):
     B, T, _ = x.shape
     u = params.units
     dtype = np.result_type(x.dtype, params.W_z.dtype)
-    if h0 is None:
-        h = np.zeros((B, u), dtype=dtype)  # (B, u)
-    else:
-        h = as_float_array(h0, "h0").astype(dtype, copy=True)
-        if h.shape != (B, u):
-            raise ValueError(f"h0 has shape {h.shape}, expected (batch, units) = ({B}, {u})")
-        check_finite(h, "h0")
+    h = initial_state(h0, B, u, dtype)  # (B, u)
     W = np.concatenate([params.W_z, params.W_r, params.W_h], axis=1).astype(dtype)  # (d, 3u)
     b = np.concatenate([params.b_z, params.b_r, params.b_h]).astype(dtype)  # (3u,)
     U = np.concatenate([params.U_z, params.U_r, params.U_h], axis=1).astype(dtype)  # (u, 3u)

@@ -123,6 +123,17 @@ def _sigmoid(a, out):
     return out
 
 
+def initial_state(h0, B: int, u: int, dtype) -> np.ndarray:
+    """A fresh ``(B, u)`` state: zeros (as in Keras) or a checked copy of ``h0``."""
+    if h0 is None:
+        return np.zeros((B, u), dtype=dtype)  # (B, u)
+    h = as_float_array(h0, "h0").astype(dtype, copy=True)  # (B, u)
+    if h.shape != (B, u):
+        raise ValueError(f"h0 has shape {h.shape}, expected (batch, units) = ({B}, {u})")
+    check_finite(h, "h0")
+    return h
+
+
 def gru_forward(x, params: GRUParams, h0=None, return_gates=False):
     """Run the GRU over a batch ``x`` of shape ``(B, T, d)``.
 
@@ -136,13 +147,7 @@ def gru_forward(x, params: GRUParams, h0=None, return_gates=False):
     B, T, _ = x.shape
     u = params.units
     dtype = np.result_type(x.dtype, params.W_z.dtype)
-    if h0 is None:
-        h = np.zeros((B, u), dtype=dtype)  # (B, u)
-    else:
-        h = as_float_array(h0, "h0").astype(dtype, copy=True)
-        if h.shape != (B, u):
-            raise ValueError(f"h0 has shape {h.shape}, expected (batch, units) = ({B}, {u})")
-        check_finite(h, "h0")
+    h = initial_state(h0, B, u, dtype)  # (B, u)
 
     W = np.concatenate([params.W_z, params.W_r, params.W_h], axis=1).astype(dtype)  # (d, 3u)
     b = np.concatenate([params.b_z, params.b_r, params.b_h]).astype(dtype)  # (3u,)
