@@ -52,7 +52,8 @@ serve:  ## serve the built book on http://127.0.0.1:8000
 	$(BIN)/python -m http.server --bind 127.0.0.1 --directory _build/html 8000
 
 lab: $(STAMP)  ## open JupyterLab on the course (localhost, token on)
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR) chapters/
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR) \
+	  $$([ "$$(id -u)" = 0 ] && echo --allow-root) chapters/
 
 test: $(STAMP) $(JS_STAMP) chromium  ## run every check: ruff, unit, policy, notebooks, book, browser
 	$(BIN)/python tools/run_tests.py
