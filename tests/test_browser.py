@@ -11,19 +11,15 @@ from __future__ import annotations
 
 import functools
 import http.server
-import json
 import os
-import shutil
-import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from browser_support import jupyterlab_server
 
 pytestmark = pytest.mark.browser
 
@@ -46,12 +42,6 @@ def require(condition: bool, message: str) -> None:
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -230,40 +220,8 @@ def test_book_pages_offline(browser_context, book_server, tmp_path):
 @pytest.fixture
 def jupyterlab(tmp_path):
     require(GATE_CHAPTER.exists(), f"{GATE_CHAPTER} is missing")
-    work = tmp_path / "lab"
-    work.mkdir()
-    shutil.copy(GATE_CHAPTER, work / GATE_CHAPTER.name)  # never let Lab autosave into the repository
-    port = free_port()
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "cfg"), JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "settings"),
-               JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "ws"))
-    settings = tmp_path / "settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false",
-                                                                         "checkForUpdates": False}))
-    cmd = [str(Path(sys.executable).parent / "jupyter"), "lab", "--allow-root", "--no-browser",
-           "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--IdentityProvider.token=",
-           "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True", "--LabApp.expose_app_in_browser=True",
-           f"--ServerApp.root_dir={work}", f"--LabApp.workspaces_dir={tmp_path / 'ws'}"]
-    log = open(tmp_path / "lab.log", "w")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=work)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.terminate()
-        pytest.fail(f"JupyterLab did not start: see {tmp_path / 'lab.log'}")
-    yield base, work
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with jupyterlab_server(tmp_path, GATE_CHAPTER) as (base, work):
+        yield base, work
 
 
 CELL_STATE = """() => {

@@ -11,18 +11,13 @@ from __future__ import annotations
 
 import functools
 import http.server
-import json
 import os
-import shutil
-import socket
-import subprocess
-import sys
 import threading
-import time
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from browser_support import jupyterlab_server
 
 pytestmark = pytest.mark.browser
 
@@ -118,40 +113,8 @@ EXERCISE = ROOT / "exercises" / "03_gates_by_design.ipynb"
 @pytest.fixture
 def jupyterlab(tmp_path):
     """JupyterLab on a copy of one exercise notebook (Lab must never autosave into the repository)."""
-    work = tmp_path / "lab"
-    work.mkdir()
-    shutil.copy(EXERCISE, work / EXERCISE.name)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "cfg"), JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "settings"),
-               JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "ws"))
-    settings = tmp_path / "settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false",
-                                                                         "checkForUpdates": False}))
-    cmd = [str(Path(sys.executable).parent / "jupyter"), "lab", "--allow-root", "--no-browser",
-           "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--IdentityProvider.token=",
-           "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True", "--LabApp.expose_app_in_browser=True",
-           f"--ServerApp.root_dir={work}", f"--LabApp.workspaces_dir={tmp_path / 'ws'}"]
-    with open(tmp_path / "lab.log", "w") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=work)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            proc.terminate()
-            pytest.fail(f"JupyterLab did not start: see {tmp_path / 'lab.log'}")
-        yield f"http://127.0.0.1:{port}"
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with jupyterlab_server(tmp_path, EXERCISE) as (base, _):
+        yield base
 
 
 NOTEBOOK_STATE = """() => {
