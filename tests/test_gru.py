@@ -13,10 +13,9 @@ from grucourse.gru import (
     to_keras,
 )
 
+import keras
 import numpy as np
 import pytest
-
-keras = pytest.importorskip("keras")
 
 SHAPES = [(4, 7, 3, 5), (1, 6, 2, 3), (3, 1, 4, 2), (2, 5, 3, 1), (1, 1, 1, 1)]
 
