@@ -386,7 +386,7 @@ function renderAnimator(model, root) {
   function play() {
     if (step >= T - 1) setStep(0);
     stop();
-    btnPlay.textContent = "\u23f8 pause";
+    btnPlay.textContent = "\u25ae\u25ae pause";  // two bars: U+23F8 is missing from common fonts
     root.dataset.playing = "true";
     timer = setInterval(() => {
       if (step >= T - 1) stop();
