@@ -861,7 +861,7 @@ READER_TASKS = (
         "Structure: the GRU has two gates and one state vector; the LSTM has three gates and a separate cell state. "
         "Complexity: a GRU layer has 3u(d+u+2) parameters in Keras (3u(d+u+1) without reset_after), an LSTM 4u(d+u+1), "
         "so about a quarter fewer for the same width, and 3/4 of the computation per step (measured time on a "
-        "small CPU does not follow that ratio: speed must be measured on the target hardware). Performance: "
+        "small CPU need not follow that ratio: speed must be measured on the target hardware). Performance: "
         "task- and budget-dependent; on the adding problem with a short budget the GRU learned and the LSTM did not "
         "(chapter 6), while Chung et al. (2014) found no consistent winner.",
     ),
