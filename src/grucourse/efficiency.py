@@ -10,7 +10,7 @@ so importing this module stays cheap.
 from __future__ import annotations
 
 from grucourse.batching import bucket_by_length, fixed_batches, pad_batch, padding_waste
-from grucourse.gru import GRUParams, from_keras, gru_forward, initial_state
+from grucourse.gru import GRUParams, from_keras, gru_forward, prepare_run
 from grucourse.timing import (
     format_seconds,
     interleaved_times,
@@ -19,7 +19,6 @@ from grucourse.timing import (
     step_flops,
     timing_row,
 )
-from grucourse.validate import check_sequences
 
 import numpy as np
 
@@ -38,15 +37,8 @@ def gru_forward_per_step(x, params: GRUParams, h0=None):
     identical; only the number of (small) matrix products changes: ``2 T`` instead of ``T + 1``.
     Returns ``h_T`` ``(B, u)``.
     """
-    if not isinstance(params, GRUParams):
-        raise TypeError(f"params must be a GRUParams, got {type(params).__name__}")
-    x = check_sequences(x, params.input_size)  # (B, T, d)
-    B, T, _ = x.shape
-    u = params.units
-    dtype = np.result_type(x.dtype, params.W_z.dtype)
-    h = initial_state(h0, B, u, dtype)  # (B, u)
-    W = np.concatenate([params.W_z, params.W_r, params.W_h], axis=1).astype(dtype)  # (d, 3u)
-    b = np.concatenate([params.b_z, params.b_r, params.b_h]).astype(dtype)  # (3u,)
+    x, h, W, b = prepare_run(x, params, h0)  # (B, T, d), (B, u), (d, 3u), (3u,)
+    T, u, dtype = x.shape[1], params.units, h.dtype
     U = np.concatenate([params.U_z, params.U_r, params.U_h], axis=1).astype(dtype)  # (u, 3u)
     b_hh = params.b_hh.astype(dtype) if params.reset_after else None  # (u,)
     keep_old = params.convention == "keras"

@@ -123,15 +123,28 @@ def _sigmoid(a, out):
     return out
 
 
-def initial_state(h0, B: int, u: int, dtype) -> np.ndarray:
-    """A fresh ``(B, u)`` state: zeros (as in Keras) or a checked copy of ``h0``."""
+def prepare_run(x, params: GRUParams, h0=None):
+    """Check ``x`` and ``h0`` against ``params``; return ``x``, the start state and the stacked input weights.
+
+    Returns ``(x, h, W, b)``: ``x`` ``(B, T, d)`` as floats, ``h`` ``(B, u)`` (zeros as in Keras, or a
+    checked copy of ``h0``), ``W = [W_z | W_r | W_h]`` ``(d, 3u)`` and ``b = [b_z | b_r | b_h]`` ``(3u,)``,
+    all in the common dtype of ``x`` and the weights.
+    """
+    if not isinstance(params, GRUParams):
+        raise TypeError(f"params must be a GRUParams, got {type(params).__name__}")
+    x = check_sequences(x, params.input_size)  # (B, T, d)
+    B, u = x.shape[0], params.units
+    dtype = np.result_type(x.dtype, params.W_z.dtype)
     if h0 is None:
-        return np.zeros((B, u), dtype=dtype)  # (B, u)
-    h = as_float_array(h0, "h0").astype(dtype, copy=True)  # (B, u)
-    if h.shape != (B, u):
-        raise ValueError(f"h0 has shape {h.shape}, expected (batch, units) = ({B}, {u})")
-    check_finite(h, "h0")
-    return h
+        h = np.zeros((B, u), dtype=dtype)  # (B, u)
+    else:
+        h = as_float_array(h0, "h0").astype(dtype, copy=True)  # (B, u)
+        if h.shape != (B, u):
+            raise ValueError(f"h0 has shape {h.shape}, expected (batch, units) = ({B}, {u})")
+        check_finite(h, "h0")
+    W = np.concatenate([params.W_z, params.W_r, params.W_h], axis=1).astype(dtype)  # (d, 3u)
+    b = np.concatenate([params.b_z, params.b_r, params.b_h]).astype(dtype)  # (3u,)
+    return x, h, W, b
 
 
 def gru_forward(x, params: GRUParams, h0=None, return_gates=False):
@@ -141,16 +154,10 @@ def gru_forward(x, params: GRUParams, h0=None, return_gates=False):
     also a dict of per-step values ``z, r, h_tilde, h``, each ``(B, T, u)``.
     The input projections ``x_t W`` of all steps are computed in one matrix product.
     """
-    if not isinstance(params, GRUParams):
-        raise TypeError(f"params must be a GRUParams, got {type(params).__name__}")
-    x = check_sequences(x, params.input_size)  # (B, T, d)
+    x, h, W, b = prepare_run(x, params, h0)  # (B, T, d), (B, u), (d, 3u), (3u,)
     B, T, _ = x.shape
     u = params.units
-    dtype = np.result_type(x.dtype, params.W_z.dtype)
-    h = initial_state(h0, B, u, dtype)  # (B, u)
-
-    W = np.concatenate([params.W_z, params.W_r, params.W_h], axis=1).astype(dtype)  # (d, 3u)
-    b = np.concatenate([params.b_z, params.b_r, params.b_h]).astype(dtype)  # (3u,)
+    dtype = h.dtype
     xs = np.ascontiguousarray(x.transpose(1, 0, 2))  # (T, B, d), time-major
     XW = xs.reshape(T * B, -1) @ W  # (T*B, 3u): every step's input projection at once
     XW += b
