@@ -1,0 +1,37 @@
+"""Self-checks for the exercises, in the style of Kaggle's learntools: one module per exercise set.
+
+- ``core``: :class:`Exercise` (``check``, ``hint``, ``solution``), :class:`CheckResult` and the verdicts.
+- ``reader_tasks``: exercise set 1 (written reader tasks and the quiz).
+- ``gru_by_hand``, ``gates_by_design``, ``training``: exercise sets 2, 3 and 4.
+
+Notebooks import the exercise objects from here: ``from grucourse.checks import ex_gru_step``.
+"""
+
+from grucourse.checks.core import CORRECT, INCORRECT, INVALID, NOT_ATTEMPTED, CheckResult, Exercise
+from grucourse.checks.gates_by_design import Carry, HalfLife, ResetAtMarker, one_unit_gru
+from grucourse.checks.gru_by_hand import GRUSequence, GRUStep, ParamCount, ToKeras, UnitsForBudget, _step_variant
+from grucourse.checks.reader_tasks import QUIZ, READER_TASKS, ReaderTask, show_quiz
+from grucourse.checks.training import BeatBaseline
+
+reader_task_1, reader_task_2, reader_task_3, reader_task_4, reader_task_5 = READER_TASKS
+
+ex_gru_step = GRUStep()
+ex_gru_sequence = GRUSequence()
+ex_param_count = ParamCount()
+ex_to_keras = ToKeras()
+ex_units_for_budget = UnitsForBudget()
+ex_half_life = HalfLife()
+ex_carry = Carry()
+ex_reset = ResetAtMarker()
+ex_train = BeatBaseline()
+
+EXERCISES = (*READER_TASKS, ex_gru_step, ex_gru_sequence, ex_param_count, ex_to_keras, ex_units_for_budget,
+             ex_half_life, ex_carry, ex_reset, ex_train)
+
+__all__ = [
+    "CORRECT", "INCORRECT", "INVALID", "NOT_ATTEMPTED", "CheckResult", "Exercise", "EXERCISES", "QUIZ",
+    "READER_TASKS", "ReaderTask", "show_quiz", "one_unit_gru", "_step_variant",
+    "reader_task_1", "reader_task_2", "reader_task_3", "reader_task_4", "reader_task_5",
+    "ex_gru_step", "ex_gru_sequence", "ex_param_count", "ex_to_keras", "ex_units_for_budget",
+    "ex_half_life", "ex_carry", "ex_reset", "ex_train",
+]

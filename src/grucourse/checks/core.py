@@ -1,0 +1,192 @@
+"""Self-checks for the exercises, in the style of Kaggle's learntools.
+
+Every exercise is an :class:`Exercise` with three methods:
+
+- ``check(answer)`` grades the learner's object (a function, a number, a :class:`GRUParams`, a model)
+  and shows one verdict: correct, incorrect (with a specific message), not attempted (the stub is
+  untouched) or a type/shape problem. It never raises on a wrong answer, so a notebook always runs
+  top to bottom; it returns a :class:`CheckResult` (truthy only when correct).
+- ``hint(n=1)`` shows the n-th hint.
+- ``solution()`` shows the reference solution.
+
+The answer is passed explicitly (``ex_gru_step.check(my_gru_step)``): no magic globals.
+A stub is recognised as "not attempted" when it is ``None`` or ``...``, or when it is a function that
+raises ``NotImplementedError`` (what ``tools/make_exercises.py`` writes in place of a solution).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import numpy as np
+
+CORRECT = "correct"
+INCORRECT = "incorrect"
+NOT_ATTEMPTED = "not attempted"
+INVALID = "invalid"
+
+_HEADINGS = {
+    CORRECT: ("Correct", "#009E73"),
+    INCORRECT: ("Incorrect", "#D55E00"),
+    NOT_ATTEMPTED: ("Not attempted", "#666666"),
+    INVALID: ("Check the type or shape of your answer", "#E69F00"),
+}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of ``Exercise.check``: ``status`` is one of correct / incorrect / not attempted / invalid."""
+
+    exercise: str
+    status: str
+    message: str
+
+    @property
+    def correct(self) -> bool:
+        return self.status == CORRECT
+
+    def __bool__(self) -> bool:
+        return self.correct
+
+    def text(self) -> str:
+        return f"{_HEADINGS[self.status][0]}: {self.message}"
+
+    def _ipython_display_(self):
+        """``check`` has already shown the verdict; showing the returned object again would repeat it."""
+
+
+class _Verdict(Exception):
+    def __init__(self, status: str, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _not_attempted(what: str = "") -> _Verdict:
+    extra = f" {what}" if what else ""
+    return _Verdict(NOT_ATTEMPTED, f"replace the stub with your answer{extra}, then run this check again.")
+
+
+def _invalid(message: str) -> _Verdict:
+    return _Verdict(INVALID, message)
+
+
+def _incorrect(message: str) -> _Verdict:
+    return _Verdict(INCORRECT, message)
+
+
+def _show(mimebundle: dict) -> None:
+    """Display rich output in Jupyter, plain text elsewhere."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+
+        if get_ipython() is not None:
+            display(mimebundle, raw=True)
+            return
+    except ImportError:  # plain Python without IPython
+        pass
+    print(mimebundle["text/plain"])
+
+
+def _is_stub(answer) -> bool:
+    return answer is None or answer is Ellipsis
+
+
+def _call(fn, *args, what="your function"):
+    """Call the learner's function; a stub raising NotImplementedError means "not attempted"."""
+    try:
+        return fn(*args)
+    except NotImplementedError:
+        raise _not_attempted("(the function still raises NotImplementedError)") from None
+    except Exception as exc:  # any error in the learner's code becomes a clear message, not a traceback
+        raise _invalid(f"{what} raised {type(exc).__name__}: {exc}") from None
+
+
+def _need_callable(answer, name: str):
+    if _is_stub(answer):
+        raise _not_attempted()
+    if not callable(answer):
+        raise _invalid(f"pass your function itself, e.g. check({name}), not {type(answer).__name__} {answer!r:.60}")
+
+
+def _as_array(value, name: str, shape: tuple) -> np.ndarray:
+    """``value`` as a float array of the given shape, or an INVALID verdict saying what is wrong."""
+    several = isinstance(value, tuple | list) and len(value) > 0
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        if several:
+            raise _invalid(f"{name} should be one array of shape {shape}, got a {type(value).__name__} of "
+                           f"{len(value)} items of different shapes (return only the array)") from None
+        raise _invalid(f"{name} should be a numeric array of shape {shape}, got {type(value).__name__}") from None
+    if arr.shape != shape:
+        if several and np.shape(value[0]) == shape:
+            raise _invalid(f"{name} should be one array of shape {shape}, got a {type(value).__name__} of "
+                           f"{len(value)} items whose first item has that shape (return only the array)")
+        raise _invalid(f"{name} has shape {arr.shape}, expected {shape}")
+    if not np.all(np.isfinite(arr)):
+        raise _invalid(f"{name} contains NaN or infinity")
+    return arr
+
+
+class Exercise:
+    """One self-checked exercise: subclasses implement ``_grade(answer)`` by raising a ``_Verdict``."""
+
+    name = "exercise"
+    hints: tuple[str, ...] = ()
+    solution_code = ""
+    solution_note = ""
+
+    def check(self, answer=None) -> CheckResult:
+        try:
+            self._grade(answer)
+            result = CheckResult(self.name, INCORRECT, "the checker could not decide; please report this.")
+        except _Verdict as v:
+            result = CheckResult(self.name, v.status, v.message)
+        except Exception as exc:  # a checker bug must not look like the learner's fault, nor stop the notebook
+            result = CheckResult(self.name, INVALID, f"the answer could not be checked ({type(exc).__name__}: {exc})")
+        title, colour = _HEADINGS[result.status]
+        _show({
+            "text/plain": result.text(),
+            "text/html": (f'<div style="border-left: 4px solid {colour}; padding: 0.2em 0.6em">'
+                          f'<b style="color: {colour}">{title}</b>: {html.escape(result.message)}</div>'),
+        })
+        return result
+
+    def hint(self, n: int = 1) -> None:
+        """Show hint number ``n`` (1-based)."""
+        if not self.hints:
+            _show({"text/plain": "No hint for this exercise."})
+            return
+        n = min(max(int(n), 1), len(self.hints))
+        more = f" (hint {n} of {len(self.hints)}; ask for hint({n + 1}) for more)" if n < len(self.hints) else ""
+        text = f"Hint{more}: {self.hints[n - 1]}"
+        _show({"text/plain": text, "text/markdown": text})
+
+    def solution(self) -> None:
+        """Show the reference solution."""
+        parts = []
+        if self.solution_note:
+            parts.append(self.solution_note)
+        if self.solution_code:
+            parts.append(f"```python\n{self.solution_code.strip()}\n```")
+        text = "Solution:\n\n" + "\n\n".join(parts)
+        _show({"text/plain": text, "text/markdown": text})
+
+    def _grade(self, answer):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __repr__(self):
+        return f"<Exercise {self.name}: use .check(answer), .hint(), .solution()>"
+
+
+def _match_variants(got: list, variants: dict, atol=1e-6) -> str | None:
+    """The message of the first wrong variant whose outputs equal ``got`` on every case."""
+    for message, outputs in variants.items():
+        if all(np.allclose(g, o, atol=atol) for g, o in zip(got, outputs, strict=True)):
+            return message
+    return None
+
+

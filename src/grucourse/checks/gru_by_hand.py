@@ -1,0 +1,350 @@
+"""Checkers of exercise set 2: a GRU by hand (one step, a sequence, parameter counts, Keras weights)."""
+
+from __future__ import annotations
+
+from grucourse.checks.core import (
+    CORRECT,
+    Exercise,
+    _as_array,
+    _call,
+    _incorrect,
+    _invalid,
+    _match_variants,
+    _need_callable,
+    _Verdict,
+)
+from grucourse.gru import GRUParams, count_params, gru_forward, gru_step, init_gru_params, keras_weights
+
+import numpy as np
+
+# --- Exercise 2.1: one GRU step -------------------------------------------------------------
+
+
+def _sig(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def _step_variant(x, h, p: GRUParams, kind: str):
+    """Known wrong GRU steps, to recognise common mistakes."""
+    z = _sig(x @ p.W_z + h @ p.U_z + p.b_z)  # (B, u)
+    r = _sig(x @ p.W_r + h @ p.U_r + p.b_r)  # (B, u)
+    rec = {"reset_after": r * (h @ p.U_h), "no_reset": h @ p.U_h}.get(kind, (r * h) @ p.U_h)  # (B, u)
+    pre = x @ p.W_h + rec + p.b_h  # (B, u)
+    h_tilde = pre if kind == "no_tanh" else np.tanh(pre)  # (B, u)
+    if kind == "keras_update":
+        return z * h + (1 - z) * h_tilde
+    if kind == "candidate":
+        return h_tilde
+    return (1 - z) * h + z * h_tilde
+
+
+class GRUStep(Exercise):
+    name = "gru_step"
+    hints = (
+        "Compute z_t and r_t first (sigmoid of x_t W + h_prev U + b), then the candidate "
+        "h_tilde = tanh(x_t W_h + (r_t * h_prev) U_h + b_h), then mix h_prev and h_tilde with z_t.",
+        "Rows are examples: x_t is (B, d) and W_z is (d, u), so write x_t @ p.W_z (not p.W_z @ x_t). "
+        "In the source's convention z_t = 1 means 'take the new candidate': h_t = (1 - z_t) * h_prev + z_t * h_tilde.",
+    )
+    solution_code = '''
+def my_gru_step(x_t, h_prev, p):
+    z = 1 / (1 + np.exp(-(x_t @ p.W_z + h_prev @ p.U_z + p.b_z)))  # (B, u) update gate
+    r = 1 / (1 + np.exp(-(x_t @ p.W_r + h_prev @ p.U_r + p.b_r)))  # (B, u) reset gate
+    h_tilde = np.tanh(x_t @ p.W_h + (r * h_prev) @ p.U_h + p.b_h)  # (B, u) candidate
+    return (1 - z) * h_prev + z * h_tilde                          # (B, u) new state
+'''
+    _messages = {
+        "keras_update": "you mixed the states the Keras way, h_t = z*h_prev + (1-z)*h_tilde. "
+                        "The source's equations (used here) read h_t = (1 - z_t) * h_prev + z_t * h_tilde: "
+                        "z_t = 1 takes the new candidate.",
+        "reset_after": "you applied the reset gate after the product, r * (h_prev @ U_h) (Keras's reset_after=True). "
+                       "The source resets before it: (r * h_prev) @ U_h.",
+        "no_reset": "your candidate ignores the reset gate: use (r * h_prev) @ U_h, not h_prev @ U_h.",
+        "no_tanh": "your candidate is missing its tanh: h_tilde = tanh(x_t W_h + (r * h_prev) U_h + b_h).",
+        "candidate": "you returned the candidate h_tilde; the new state mixes it with h_prev using z_t.",
+    }
+
+    def cases(self):
+        rng = np.random.default_rng(2024)
+        out = []
+        for B, d, u in ((3, 4, 5), (1, 1, 1), (2, 10, 3)):
+            p = init_gru_params(d, u, rng, scale=1.5)
+            x = rng.normal(size=(B, d))  # (B, d)
+            h = rng.uniform(-1, 1, size=(B, u))  # (B, u)
+            out.append((x, h, p))
+        return out
+
+    def _grade(self, answer):
+        _need_callable(answer, "my_gru_step")
+        got, want = [], []
+        for x, h, p in self.cases():
+            B, u = h.shape
+            result = _call(answer, x.copy(), h.copy(), p, what=f"your function (on x_t of shape {x.shape})")
+            got.append(_as_array(result, f"the returned h_t (for x_t {x.shape}, h_prev {h.shape})", (B, u)))
+            want.append(gru_step(x, h, p)[0])
+        if all(np.allclose(g, w, atol=1e-6) for g, w in zip(got, want, strict=True)):
+            raise _Verdict(CORRECT, "your GRU step matches the course's gru_step on 3 random batches.")
+        cases = self.cases()
+        variants = {msg: [_step_variant(x, h, p, kind) for x, h, p in cases] for kind, msg in self._messages.items()}
+        known = _match_variants(got, variants)
+        if known:
+            raise _incorrect(known)
+        worst = max(float(np.max(np.abs(g - w))) for g, w in zip(got, want, strict=True))
+        raise _incorrect(f"h_t differs from the reference by up to {worst:.3g}. Check z_t, r_t and h_tilde one at a "
+                         "time against the equations (gru_step(x_t, h_prev, p) returns them as its second output).")
+
+
+# --- Exercise 2.2: from one step to a sequence ---------------------------------------------
+
+
+class GRUSequence(Exercise):
+    name = "gru_sequence"
+    hints = (
+        "Start from h = h0 (zeros of shape (B, u) when h0 is None), loop over t = 0..T-1, call the step on "
+        "x[:, t, :] and the current h, and keep every new h.",
+        "Stack the T states along axis 1 so the result has shape (B, T, u): np.stack(states, axis=1). "
+        "The first stored state is h_1 (after reading x_1), not h_0.",
+    )
+    solution_code = '''
+def my_gru_sequence(x, p, h0=None):
+    B, T, _ = x.shape
+    h = np.zeros((B, p.units)) if h0 is None else h0    # (B, u)
+    states = []
+    for t in range(T):
+        h = gru_step(x[:, t, :], h, p)[0]                 # (B, u): the same weights at every step
+        states.append(h)
+    return np.stack(states, axis=1)                       # (B, T, u)
+'''
+    _messages = {
+        "no_feedback": "every step starts again from h0: feed each new state into the next step (h = step(x_t, h)).",
+        "with_h0": "your states are shifted by one step: the first one should be h_1 (after reading x_1), "
+                   "and the last one h_T; do not store h_0.",
+        "reversed": "you read the sequence backwards; a GRU layer reads x_1 first.",
+    }
+
+    def cases(self):
+        rng = np.random.default_rng(5)
+        out = []
+        for B, T, d, u, with_h0 in ((2, 6, 3, 4, False), (3, 5, 2, 2, True), (1, 7, 1, 3, True)):
+            p = init_gru_params(d, u, rng, scale=1.5)
+            x = rng.normal(size=(B, T, d))  # (B, T, d)
+            h0 = rng.uniform(-1, 1, size=(B, u)) if with_h0 else None  # (B, u) or None
+            out.append((x, p, h0))
+        return out
+
+    @staticmethod
+    def _variant(x, p, h0, kind):
+        B, T, _ = x.shape
+        start = np.zeros((B, p.units)) if h0 is None else h0  # (B, u)
+        if kind == "no_feedback":
+            return np.stack([gru_step(x[:, t], start, p)[0] for t in range(T)], axis=1)  # (B, T, u)
+        if kind == "reversed":
+            return gru_forward(x[:, ::-1], p, h0=h0, return_gates=True)[1]["h"]
+        hs = gru_forward(x, p, h0=h0, return_gates=True)[1]["h"]  # (B, T, u)
+        return np.concatenate([start[:, None], hs[:, :-1]], axis=1)  # with_h0: (B, T, u)
+
+    def _grade(self, answer):
+        _need_callable(answer, "my_gru_sequence")
+        got, want, cases = [], [], self.cases()
+        for x, p, h0 in cases:
+            B, T, _ = x.shape
+            args = (x.copy(), p) if h0 is None else (x.copy(), p, h0.copy())
+            result = _call(answer, *args, what=f"your function (on x of shape {x.shape})")
+            shape = (B, T, p.units)
+            if np.shape(result) == (B, p.units):
+                raise _invalid(f"you returned only the last state, shape {np.shape(result)}; return every state, "
+                               f"shape (B, T, u) = {shape}")
+            if np.shape(result) == (T, B, p.units):
+                raise _invalid(f"your states have shape {np.shape(result)} = (T, B, u); put time on axis 1: "
+                               f"{shape} (np.stack(states, axis=1))")
+            got.append(_as_array(result, f"the returned states (for x {x.shape})", shape))
+            want.append(gru_forward(x, p, h0=h0, return_gates=True)[1]["h"])
+        if all(np.allclose(g, w, atol=1e-6) for g, w in zip(got, want, strict=True)):
+            raise _Verdict(CORRECT, "all T states match the course's gru_forward, with and without h0.")
+        for kind, message in self._messages.items():
+            variant = [self._variant(x, p, h0, kind) for x, p, h0 in cases]
+            if all(np.allclose(g, v, atol=1e-6) for g, v in zip(got, variant, strict=True)):
+                raise _incorrect(message)
+        if all(np.allclose(g[:, -1], w[:, -1], atol=1e-6) for g, w in zip(got, want, strict=True)):
+            raise _incorrect("the last state is right but earlier ones are not: store the state after every step.")
+        raise _incorrect("the states differ from gru_forward's; check that you start from h0 (or zeros) and use "
+                         "the step function with the same weights p at every step.")
+
+
+# --- Exercise 2.3: parameter count ----------------------------------------------------------
+
+
+class ParamCount(Exercise):
+    name = "param_count"
+    hints = (
+        "Each of the 3 blocks (update gate, reset gate, candidate) has an input matrix (d x u), "
+        "a recurrent matrix (u x u) and biases.",
+        "With reset_after=True (the Keras default) Keras keeps two bias vectors per block (input and recurrent); "
+        "with reset_after=False only one. Check against keras.layers.GRU(u).count_params() after building it.",
+    )
+    solution_code = '''
+def gru_param_count(d, u, reset_after=True):
+    biases = 2 if reset_after else 1
+    return 3 * u * (d + u + biases)   # 3 blocks: W (d x u) + U (u x u) + biases
+'''
+    CASES = ((10, 32, True), (10, 32, False), (1, 50, True), (3, 7, False), (8, 16, True))
+    _wrong = {
+        "you counted one bias vector per block in both cases; with reset_after=True (the Keras default) there are "
+        "two: 3u(d + u + 2).": lambda d, u, ra: 3 * u * (d + u + 1),
+        "you counted two bias vectors per block in both cases; with reset_after=False there is only one: "
+        "3u(d + u + 1).": lambda d, u, ra: 3 * u * (d + u + 2),
+        "your count has no biases at all.": lambda d, u, ra: 3 * u * (d + u),
+        "this is the LSTM's count, 4u(d + u + 1): the GRU has three blocks, not four.":
+            lambda d, u, ra: 4 * u * (d + u + 1),
+        "this is a SimpleRNN's count, u(d + u + 1): the GRU has three such blocks.": lambda d, u, ra: u * (d + u + 1),
+        "you forgot the recurrent matrices U (u x u per block).": lambda d, u, ra: 3 * u * (d + (2 if ra else 1)),
+    }
+
+    def _grade(self, answer):
+        _need_callable(answer, "gru_param_count")
+        got = []
+        for d, u, ra in self.CASES:
+            n = _call(answer, d, u, ra, what=f"gru_param_count({d}, {u}, reset_after={ra})")
+            if isinstance(n, bool) or not isinstance(n, int | np.integer | float | np.floating):
+                raise _invalid(f"gru_param_count({d}, {u}, reset_after={ra}) returned {type(n).__name__}; "
+                               "return a whole number (int)")
+            if not float(n).is_integer():
+                raise _invalid(f"gru_param_count({d}, {u}, reset_after={ra}) returned {n}, which is not a whole number")
+            got.append(int(n))
+        want = [count_params("gru", d, u, ra) for d, u, ra in self.CASES]
+        if got == want:
+            raise _Verdict(CORRECT, f"e.g. GRU(32) on 10 features has {want[0]} parameters (reset_after=True) "
+                                    f"and {want[1]} with reset_after=False.")
+        for message, formula in self._wrong.items():
+            if got == [formula(*c) for c in self.CASES]:
+                raise _incorrect(message)
+        bad = next(i for i, (g, w) in enumerate(zip(got, want, strict=True)) if g != w)
+        d, u, ra = self.CASES[bad]
+        raise _incorrect(f"gru_param_count({d}, {u}, reset_after={ra}) returned {got[bad]}, expected a different "
+                         "number. Count the weights of one block, then multiply by the number of blocks.")
+
+
+# --- Exercise 2.4: source -> Keras weights --------------------------------------------------
+
+
+class ToKeras(Exercise):
+    name = "to_keras"
+    hints = (
+        "Keras concatenates the three blocks along the columns in the order z, r, h: "
+        "kernel = [W_z | W_r | W_h] of shape (d, 3u), recurrent_kernel = [U_z | U_r | U_h] of shape (u, 3u), "
+        "bias of shape (3u,) when reset_after=False.",
+        "The two conventions differ by z <-> 1 - z, and sigmoid(-a) = 1 - sigmoid(a): negate W_z, U_z and b_z "
+        "(and only those).",
+    )
+    solution_code = '''
+def my_to_keras(p):
+    kernel = np.concatenate([-p.W_z, p.W_r, p.W_h], axis=1)     # (d, 3u), z negated
+    recurrent = np.concatenate([-p.U_z, p.U_r, p.U_h], axis=1)  # (u, 3u)
+    bias = np.concatenate([-p.b_z, p.b_r, p.b_h])               # (3u,)
+    return [kernel, recurrent, bias]
+'''
+
+    @staticmethod
+    def _variant(p, kind):
+        sz = 1 if kind in ("no_negation", "rzh_order") else -1
+        sr = -1 if kind == "negate_all" else 1
+        blocks = [(sz * p.W_z, sz * p.U_z, sz * p.b_z), (sr * p.W_r, sr * p.U_r, sr * p.b_r),
+                  (sr * p.W_h, sr * p.U_h, sr * p.b_h)]
+        if kind == "rzh_order":
+            blocks = [blocks[1], blocks[0], blocks[2]]
+        return [np.concatenate([b[i] for b in blocks], axis=-1 if i == 2 else 1) for i in range(3)]
+
+    _messages = {
+        "no_negation": "the blocks are in the right place, but the update gate is not negated. Keras keeps the old "
+                       "state with weight z, the source with 1 - z, so W_z, U_z and b_z change sign.",
+        "rzh_order": "the blocks are in the order r, z, h (and z is not negated); Keras stores z, r, h.",
+        "negate_all": "you negated every block; only the update gate (W_z, U_z, b_z) changes sign.",
+    }
+
+    def _grade(self, answer):
+        _need_callable(answer, "my_to_keras")
+        rng = np.random.default_rng(7)
+        got, want, params = [], [], []
+        for d, u in ((4, 3), (2, 5)):
+            p = init_gru_params(d, u, rng, scale=1.0)
+            params.append(p)
+            result = _call(answer, p, what="your function")
+            if not isinstance(result, list | tuple) or len(result) != 3:
+                raise _invalid(f"return a list [kernel, recurrent_kernel, bias] (what layer.set_weights expects), "
+                               f"got {type(result).__name__}"
+                               + (f" of length {len(result)}" if isinstance(result, list | tuple) else ""))
+            shapes = ((d, 3 * u), (u, 3 * u), (3 * u,))
+            names = ("kernel", "recurrent_kernel", "bias")
+            got.append([_as_array(a, f"{n} (for d={d}, u={u})", s)
+                        for a, n, s in zip(result, names, shapes, strict=True)])
+            want.append(keras_weights(p))
+        if all(np.allclose(g, w) for gg, ww in zip(got, want, strict=True) for g, w in zip(gg, ww, strict=True)):
+            raise _Verdict(CORRECT, "kernel, recurrent kernel and bias match what keras.layers.GRU(reset_after=False) "
+                                    "needs to compute the same function.")
+        for kind, message in self._messages.items():
+            variant = [self._variant(p, kind) for p in params]
+            if all(np.allclose(g, v) for gg, vv in zip(got, variant, strict=True) for g, v in zip(gg, vv, strict=True)):
+                raise _incorrect(message)
+        which = [n for i, n in enumerate(("kernel", "recurrent_kernel", "bias"))
+                 if not all(np.allclose(gg[i], ww[i]) for gg, ww in zip(got, want, strict=True))]
+        raise _incorrect(f"{', '.join(which)} differ from the reference. Keras order is z, r, h along the last axis, "
+                         "with the update gate's weights negated.")
+
+
+# --- Exercise 2.5: units for a parameter budget ---------------------------------------------
+
+
+class UnitsForBudget(Exercise):
+    name = "units_for_budget"
+    hints = (
+        "A GRU layer with u units on d features has 3u(d + u + 2) parameters (Keras's default). Try u = 1, 2, 3, ... "
+        "and stop before the count goes over the budget.",
+        "A while loop is enough: u = 1; while count(u + 1) <= budget: u += 1. Return an int.",
+    )
+    solution_code = '''
+def gru_units_for_budget(d, budget):
+    u = 1
+    while 3 * (u + 1) * (d + (u + 1) + 2) <= budget:   # GRU(u + 1) still fits
+        u += 1
+    return u
+'''
+    CASES = ((2, count_params("lstm", 2, 16)), (10, count_params("lstm", 10, 32)), (1, 1000), (64, 50_000))
+
+    @staticmethod
+    def largest(d, budget, reset_after=True):
+        u = 1
+        while count_params("gru", d, u + 1, reset_after) <= budget:
+            u += 1
+        return u
+
+    def _grade(self, answer):
+        _need_callable(answer, "gru_units_for_budget")
+        got = []
+        for d, budget in self.CASES:
+            n = _call(answer, d, budget, what=f"gru_units_for_budget({d}, {budget})")
+            number = isinstance(n, int | np.integer | float | np.floating) and not isinstance(n, bool)
+            if not number or not float(n).is_integer():
+                raise _invalid(f"gru_units_for_budget({d}, {budget}) returned {n!r:.40}; "
+                               "return a whole number of units")
+            got.append(int(n))
+        want = [self.largest(d, b) for d, b in self.CASES]
+        if got == want:
+            d, b = self.CASES[0]
+            raise _Verdict(CORRECT, f"e.g. an LSTM(16) on {d} features has {b} parameters; a GRU with {want[0]} units "
+                                    f"({count_params('gru', d, want[0])} parameters) is the widest that fits.")
+        if got == [w + 1 for w in want]:
+            raise _incorrect("off by one: you returned the first width whose count goes over the budget; return the "
+                             "last one that fits.")
+        if got == [self.largest(d, b, reset_after=False) for d, b in self.CASES]:
+            raise _incorrect("you used 3u(d + u + 1), the count for reset_after=False; Keras's default GRU has two "
+                             "bias vectors per block: 3u(d + u + 2).")
+        over = [(c, g) for c, g in zip(self.CASES, got, strict=True) if count_params("gru", c[0], g) > c[1]]
+        if over:
+            (d, b), g = over[0]
+            raise _incorrect(f"GRU({g}) on {d} features has {count_params('gru', d, g)} parameters, more than the "
+                             f"budget {b}: the answer must fit.")
+        (d, b), g = next((c, g) for c, g, w in zip(self.CASES, got, want, strict=True) if g != w)
+        raise _incorrect(f"GRU({g}) fits the budget {b} on {d} features, but a wider GRU still fits: look for the "
+                         "largest width.")
+
+

@@ -1,0 +1,250 @@
+"""Exercise set 1: the reader tasks (self-assessed written answers) and the quiz."""
+
+from __future__ import annotations
+
+import re
+
+from grucourse.checks.core import (
+    CORRECT,
+    Exercise,
+    _incorrect,
+    _invalid,
+    _is_stub,
+    _not_attempted,
+    _Verdict,
+)
+from grucourse.gru import count_params
+
+# --- Reader tasks: self-assessment of written answers ----------------------------
+
+
+class ReaderTask(Exercise):
+    """A written answer: the check looks for the rubric's key ideas; compare with the model answer yourself."""
+
+    MIN_WORDS = 25
+
+    def __init__(self, number: int, title: str, key_points: dict[str, str], need: int, hints: tuple[str, ...],
+                 summary: str):
+        self.name = f"reader_task_{number}"
+        self.number = number
+        self.title = title
+        self.key_points = key_points  # rubric item -> regex for the words that usually express it
+        self.need = need
+        self.hints = hints
+        self.model_answer = summary  # the short model answer, plain text
+        self.solution_note = (f"{summary}\n\nThe full model answer, with the course's measurements and a rubric, is "
+                              f"in solutions/01_reader_tasks.ipynb (task {number}).")
+
+    def covered(self, text: str) -> dict[str, bool]:
+        return {point: bool(re.search(rx, text, re.I)) for point, rx in self.key_points.items()}
+
+    def _grade(self, answer):
+        if _is_stub(answer):
+            raise _not_attempted("(write your answer in the string)")
+        if not isinstance(answer, str):
+            raise _invalid(f"write your answer as a text string, got {type(answer).__name__}")
+        words = len(answer.split())
+        if words == 0:
+            raise _not_attempted("(the string is empty)")
+        if words < self.MIN_WORDS:
+            raise _incorrect(f"{words} words is too short to cover the rubric; aim for 80-200 words.")
+        cov = self.covered(answer)
+        found = [p for p, ok in cov.items() if ok]
+        missing = [p for p, ok in cov.items() if not ok]
+        summary = f"your answer mentions {len(found)} of the {len(cov)} key ideas"
+        if len(found) >= self.need:
+            tail = f"; you could also discuss: {'; '.join(missing)}." if missing else "."
+            raise _Verdict(CORRECT, f"{summary}{tail} This automatic check only looks for key ideas: compare your "
+                                    "reasoning with the model answer and its rubric (.solution()).")
+        raise _incorrect(f"{summary} (at least {self.need} expected). Missing: {'; '.join(missing)}.")
+
+
+READER_TASKS = (
+    ReaderTask(
+        1, "Why the GRU over a plain RNN",
+        {
+            "vanishing (or exploding) gradients in plain RNNs": r"vanish|explod",
+            "long-term dependencies are hard for a plain RNN": r"long[- ](term|range)|distant|far back|many steps",
+            "gates decide what to keep or overwrite": r"gate|gating",
+            "an additive / identity path through the update gate": r"additive|identity|interpolat|copy|carr(y|ies)",
+            "a measurement from the course (gradients or accuracy vs lag)": r"measur|experiment|figure|lag|chapter",
+        },
+        3,
+        ("Start from what goes wrong in a plain RNN when the answer depends on an input many steps back.",
+         "Explain why h_t = (1 - z) h_prev + z h_tilde lets information (and gradients) pass unchanged when z is "
+         "near 0, and cite the experiments of chapters 1 and 5."),
+        "A plain RNN multiplies its state by the same recurrent matrix and squashes it at every step, so gradients "
+        "from distant steps vanish (or explode) and long-range dependencies are not learned. The GRU's update gate "
+        "interpolates between the old state and a candidate, giving an almost-identity path when z is near 0: "
+        "information and gradients survive many steps. Chapter 1 measures this: trained GRUs learn delayed recall "
+        "at lags where plain RNNs stay near chance, and keep a large gradient across 30 steps; untrained, the GRU "
+        "loses its gradient too, so it is the trained gate that opens the path.",
+    ),
+    ReaderTask(
+        2, "Roles of the update and reset gates",
+        {
+            "update gate z mixes old state and candidate": r"update gate|\bz\b|z_t",
+            "reset gate r controls how much old state the candidate sees": r"reset gate|\br\b|r_t",
+            "candidate state h_tilde": r"candidate|h_tilde|h~|tilde",
+            "which way z interpolates (z = 1 takes the candidate, source convention)": r"1 ?- ?z|interpolat|convention",
+            "reset does not erase the state by itself (only z overwrites)": r"only (the )?update|does not erase|not "
+                                                                             r"erase|cannot erase|overwrit",
+        },
+        3,
+        ("Write the two equations that use z and r and say in words what each product does.",
+         "Careful: closing the reset gate does not wipe the hidden state; which gate decides whether h_prev is kept?"),
+        "The update gate z_t decides, per unit, how much of the state is replaced: h_t = (1 - z_t) h_prev + "
+        "z_t h_tilde_t (source convention; Keras swaps z and 1 - z). The reset gate r_t decides how much of h_prev "
+        "the candidate sees: h_tilde_t = tanh(x_t W_h + (r_t * h_prev) U_h + b_h). r near 0 lets the unit start "
+        "afresh from the input, but only z can actually overwrite the state (chapter 3's gate traces).",
+    ),
+    ReaderTask(
+        3, "GRU vs LSTM: structure, complexity, performance",
+        {
+            "structure: 2 gates and one state vs 3 gates plus a cell state": r"cell state|three gates|3 gates|two "
+                                                                              r"gates|2 gates|output gate",
+            "parameter count 3u(d+u+...) vs 4u(d+u+1), about 25% fewer": r"param|3u|4u|25 ?%|three.quarters|3/4",
+            "speed / compute per step": r"fast|speed|time|flop|compute|cost",
+            "accuracy is comparable, task-dependent": r"comparable|similar|depend|no clear|either|match",
+            "evidence from the course's measurements": r"measur|experiment|benchmark|figure|chapter",
+        },
+        3,
+        ("Count the gates and state vectors of each, then count parameters with grucourse.gru.count_params.",
+         "For performance, separate speed (time per epoch) from accuracy, and quote chapter 6's measurements."),
+        "Structure: the GRU has two gates and one state vector; the LSTM has three gates and a separate cell state. "
+        "Complexity: a GRU layer has 3u(d+u+2) parameters in Keras (3u(d+u+1) without reset_after), an LSTM 4u(d+u+1), "
+        "so about a quarter fewer for the same width, and 3/4 of the computation per step (measured time on a "
+        "small CPU need not follow that ratio: speed must be measured on the target hardware). Performance: "
+        "task- and budget-dependent; on the adding problem with a short budget the GRU learned and the LSTM did not "
+        "(chapter 6), while Chung et al. (2014) found no consistent winner.",
+    ),
+    ReaderTask(
+        4, "When to prefer the GRU",
+        {
+            "limited data or small models (fewer parameters, less overfitting)": r"small|limited|less data|fewer "
+                                                                                 r"param|overfit",
+            "latency, memory or on-device constraints": r"latency|memory|device|edge|embedded|mobile|real.time|speed|"
+                                                        r"fast",
+            "moderate-length dependencies": r"moderate|not extremely|medium|short",
+            "when LSTM might still be preferred (very long or complex dependencies)": r"lstm.*(better|prefer|win)|"
+                                                                                      r"very long|counting|complex",
+            "justified by evidence, e.g. equal parameter budget comparisons": r"budget|measur|experiment|chapter|"
+                                                                              r"evidence|benchmark",
+        },
+        3,
+        ("Think of constraints: data size, compute, latency, memory. Which does the GRU's smaller size help with?",
+         "A justified answer also says when you would not pick the GRU, and cites chapters 7 and 13."),
+        "Prefer the GRU when data are limited, the training budget is short, or the model must be small (on-device, "
+        "streaming, many models), and when dependencies are moderate: at the same width it has about 25% fewer "
+        "parameters, one state vector instead of two and 3/4 of the arithmetic per step (chapters 6, 7 and 13; "
+        "whether it is faster must be measured on your hardware). The source expects the LSTM to do slightly better "
+        "on very long, complex sequences; the course could not confirm it within its budget (chapter 7), so on "
+        "such tasks try both at an equal parameter budget: the choice is empirical.",
+    ),
+    ReaderTask(
+        5, "How a GRU processes a sequence in the introductory example",
+        {
+            "one time step at a time, carrying the hidden state": r"one (time )?step|each (time )?step|step by step|"
+                                                                  r"every (time )?step",
+            "input shape (batch, 20 steps, 10 features)": r"20|10 features|\(100, ?20, ?10\)|batch",
+            "gates computed from x_t and h_prev at each step": r"gate",
+            "only the final hidden state (32 numbers) goes to the Dense sigmoid": r"final|last|32|dense|sigmoid",
+            "the labels are random, so nothing real can be learned": r"random|chance|no (real )?pattern|meaningless",
+        },
+        3,
+        ("Follow one sequence of shape (20, 10) through GRU(32) and Dense(1, sigmoid): what shape is produced at each "
+         "step, and what reaches the Dense layer?",
+         "Look at the example's data: X = np.random.rand(100, 20, 10), y random 0/1. What accuracy can it reach on "
+         "new data? Chapter 8 measures it."),
+        "For each of the 100 sequences, GRU(32) starts from h_0 = 0 and reads the 20 steps one step at a time: at "
+        "each step t it computes the update gate z_t and the reset gate r_t from x_t (10 features) and h_{t-1}, forms "
+        "the candidate and mixes it into h_t (32 numbers). Only the final state h_20 reaches Dense(1, sigmoid), "
+        "which outputs a probability. In the source's example the labels are random, so no model can beat chance "
+        "on new data (chapter 8 shows this).",
+    ),
+)
+
+reader_task_1, reader_task_2, reader_task_3, reader_task_4, reader_task_5 = READER_TASKS
+
+
+# --- Quiz questions (jupyterquiz format: rendered offline, the JS is inlined by jupyterquiz) ----------
+
+QUIZ = [
+    {
+        "question": r"In the source's convention $h_t = (1 - z_t) h_{t-1} + z_t \tilde h_t$, the update gate "
+                    r"of a unit is $z_t = 0.01$ at every step. What happens to that unit's state?",
+        "type": "multiple_choice",
+        "answers": [
+            {"answer": "It is kept almost unchanged: each step keeps 99% of it.", "correct": True,
+             "feedback": "Right: z near 0 copies h_{t-1} forward (Keras writes the same model with z and 1 - z "
+                         "swapped)."},
+            {"answer": "It is replaced by the candidate at almost every step.", "correct": False,
+             "feedback": "That is what z near 1 does in this convention. Keras's equation is the other way round, "
+                         "which is why the direction of z is a classic confusion."},
+            {"answer": "It is reset to zero.", "correct": False,
+             "feedback": "No gate sets the state to zero directly; z only mixes old state and candidate."},
+        ],
+    },
+    {
+        "question": "The reset gate of a unit is fully open ($r_t = 1$). Does the GRU then behave like a plain RNN?",
+        "type": "multiple_choice",
+        "answers": [
+            {"answer": r"Only if the update gate is also $z_t = 1$ (source convention): then $h_t = \tilde h_t = "
+                       r"\tanh(x_t W_h + h_{t-1} U_h + b_h)$, a plain RNN step.", "correct": True,
+             "feedback": "Right: the candidate is a plain RNN step when r = 1, but the state is a plain RNN only if "
+                         "the update gate also passes the candidate through unmixed."},
+            {"answer": "Yes, $r = 1$ always makes it a plain RNN.", "correct": False,
+             "feedback": "A classic misconception: with r = 1 the candidate is an RNN step, but z still mixes it with "
+                         "the old state, which keeps the additive memory path."},
+            {"answer": "No, it becomes a feed-forward layer that ignores the past.", "correct": False,
+             "feedback": "That is closer to $r = 0$ and $z = 1$: the candidate then ignores $h_{t-1}$."},
+        ],
+    },
+    {
+        "question": "A unit's reset gate closes ($r_t = 0$) at step $t$ while $z_t = 0$. What is $h_t$?",
+        "type": "multiple_choice",
+        "answers": [
+            {"answer": "$h_t = h_{t-1}$: the state is kept.", "correct": True,
+             "feedback": "Right: r only changes the candidate, and with z = 0 the candidate is not used."},
+            {"answer": "$h_t = 0$: the reset gate erased the memory.", "correct": False,
+             "feedback": "The name misleads: the reset gate cannot erase the state, only the update gate can "
+                         "overwrite it (exercise 3.3 tests this)."},
+        ],
+    },
+    {
+        "question": "keras.layers.GRU(32) reads sequences with 10 features (the source's example). How many "
+                    "parameters does the layer have (Keras default reset_after=True)?",
+        "type": "multiple_choice",
+        "answers": [
+            {"answer": str(count_params("gru", 10, 32, True)), "correct": True,
+             "feedback": "Right: 3 blocks x 32 units x (10 + 32 + 2)."},
+            {"answer": str(count_params("gru", 10, 32, False)), "correct": False,
+             "feedback": "That is reset_after=False (one bias vector per block); the Keras default has two."},
+            {"answer": str(count_params("lstm", 10, 32)), "correct": False,
+             "feedback": "That is an LSTM(32): four blocks."},
+        ],
+    },
+    {
+        "question": "Which statement about GRU vs LSTM does the course's evidence support?",
+        "type": "multiple_choice",
+        "answers": [
+            {"answer": "At the same width the GRU has about 25% fewer parameters; which one is more accurate "
+                       "depends on the task and the training budget.", "correct": True,
+             "feedback": "Right: 3 blocks instead of 4 always; accuracy is an empirical question (chapter 6 found "
+                         "the GRU ahead on one task with a short budget, Chung et al. 2014 no consistent winner)."},
+            {"answer": "The GRU is always more accurate because it is simpler.", "correct": False,
+             "feedback": "Simpler is not always more accurate: the course measured one task and one budget, and "
+                         "Chung et al. (2014) found no consistent winner across tasks."},
+            {"answer": "The LSTM always learns longer dependencies.", "correct": False,
+             "feedback": "Not on the course's measurements: both have an additive memory path, and on longer "
+                         "sequences the LSTM did not do better within the training budget (chapter 7)."},
+        ],
+    },
+]
+
+
+def show_quiz() -> None:
+    """Show the multiple-choice quiz (offline: jupyterquiz inlines its JavaScript and the questions)."""
+    from jupyterquiz import display_quiz
+
+    display_quiz(QUIZ, shuffle_answers=False, colors={"--jq-multiple-choice-bg": "#0072B2"})  # Okabe-Ito blue
