@@ -1,8 +1,14 @@
 """A small Sphinx extension with the course book's page fixes (listed in ``_config.yml``).
 
-- FontAwesome (pydata-sphinx-theme) replaces ``<i class="fa ...">`` by ``<svg>``, which breaks the
-  ipywidgets ``Play`` button ("Cannot set properties of undefined (setting 'className')");
-  ``autoReplaceSvg: "nest"`` keeps the ``<i>``. The script must run before the deferred fontawesome.js.
+- The course's stylesheet ``book_static/course.css`` (code and outputs that fit the 684 px column,
+  one table style, contrast fixes) and the favicon ``book_static/favicon.svg``.
+- No theme ``fontawesome.js`` (1.5 MB on every page): ``book_templates/static/webpack-macros.html``
+  leaves it out, since the theme's CSS already holds the Font Awesome icons and fonts. The script
+  also replaced ``<i class="fa ...">`` by ``<svg>``, which broke the ipywidgets ``Play`` button;
+  ``autoReplaceSvg: "nest"`` below keeps that fixed should the script come back.
+- The sidebar's expand/collapse toggles (``<summary>`` with only an icon) get an accessible name
+  ("Show or hide the sections of <page>"): axe-core's ``summary-name`` rule.
+- Bibliography entries are list items (``role="listitem"``, not the deprecated ``doc-biblioentry``).
 - pydata-sphinx-theme 0.17 logs "Got invalid theme mode" on a reader's first visit (empty
   ``localStorage``); we start such a page in "auto" mode, which is what the theme then picks anyway.
 - sphinx-thebe adds its inline ``const THEBE_JS_URL`` script twice under Jupyter Book 1, which throws
@@ -10,6 +16,12 @@
 """
 
 from __future__ import annotations
+
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+STATIC = HERE / "book_static"
+TEMPLATES = HERE / "book_templates"
 
 PAGE_FIXES = """window.FontAwesomeConfig = Object.assign(window.FontAwesomeConfig || {}, {autoReplaceSvg: "nest"});
 if (!document.documentElement.dataset.mode) { document.documentElement.dataset.mode = "auto"; }"""
@@ -33,7 +45,57 @@ def drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> Non
     scripts[:] = unique
 
 
+def name_toggles(html):
+    """Give every icon-only ``<summary>`` of a navigation tree an ``aria-label`` naming its page.
+
+    ``html`` is the BeautifulSoup tree (or HTML string) pydata-sphinx-theme renders into the sidebar;
+    returns the same kind of object.
+    """
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser") if isinstance(html, str) else html
+    if not hasattr(soup, "select"):
+        return html
+    for summary in soup.select("summary"):
+        if summary.get_text(strip=True) or summary.get("aria-label"):
+            continue
+        item = summary.find_parent("li")
+        link = item.find("a", recursive=False) if item is not None else None
+        page = link.get_text(" ", strip=True) if link is not None else "this page"
+        summary["aria-label"] = f"Show or hide the sections of {page}"
+    return str(soup) if isinstance(html, str) else soup
+
+
+def wrap_toctree(app, pagename, templatename, context, doctree) -> None:
+    generate = context.get("generate_toctree_html")
+    if callable(generate) and not getattr(generate, "_course_named", False):
+        def generate_named(*args, **kwargs):
+            return name_toggles(generate(*args, **kwargs))
+
+        generate_named._course_named = True
+        context["generate_toctree_html"] = generate_named
+
+
+def fix_bibliography_roles(app, pagename, templatename, context, doctree) -> None:
+    """docutils marks bibliography entries ``role="doc-biblioentry"`` inside a ``role="list"``: ARIA 1.2
+    deprecates that role, so the list has no list items (axe-core: aria-required-children, critical)."""
+    body = context.get("body")
+    if isinstance(body, str) and 'role="doc-biblioentry"' in body:
+        context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
+
+
+def add_paths(app, config) -> None:
+    config.templates_path = [str(TEMPLATES), *config.templates_path]
+    config.html_static_path = [*config.html_static_path, str(STATIC)]
+    if not config.html_favicon:
+        config.html_favicon = str(STATIC / "favicon.svg")
+
+
 def setup(app):
+    app.connect("config-inited", add_paths)
     app.add_js_file(None, body=PAGE_FIXES, priority=1)  # first script of every page
+    app.add_css_file("course.css", priority=900)  # after the theme's and the extensions' styles
+    app.connect("html-page-context", wrap_toctree, priority=900)  # after the theme added its helpers
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)  # after everyone added theirs
+    app.connect("html-page-context", fix_bibliography_roles)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

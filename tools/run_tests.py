@@ -1,6 +1,7 @@
 """Run every check of the course in order and end with one summary line.
 
-Stages: ruff; unit and policy tests; the notebooks executed once, two at a time, into the book's
+Stages: ruff; notebook code lines of at most 88 characters (they fit the book's column); unit and
+policy tests; the notebooks executed once, two at a time, into the book's
 cache (the book build then reads them from there); the book build (warnings are errors); nbval in
 strict mode, which executes every executed notebook again and compares each output with the first
 execution (sanitised for timings and addresses), so a number that changes between two runs with the
@@ -54,6 +55,9 @@ def pytest_cmd(*args: str) -> list[str]:
 def stages(junit_dir: Path, offline: list[str]) -> list[tuple[str, list[str] | None]]:
     return [
         ("ruff", [str(BIN / "ruff"), "check", "."]),
+        # notebook code fits the book's 684 px column: at most 88 characters a line (the .py files: 120)
+        ("notebook line length", [str(BIN / "ruff"), "check", "--isolated", "--select", "E501",
+                                  "--line-length", "88", "chapters", "solutions", "exercises"]),
         ("unit and policy tests", pytest_cmd("-q", "-n", "2", "-m", "not browser", "tests",
                                              f"--junitxml={junit_dir / 'unit.xml'}")),
         ("execute notebooks", [*offline, str(BIN / "python"), "tools/execute_notebooks.py", "--top", "5",

@@ -189,6 +189,47 @@ export function traceProblem(data) {
 
 // ---------------------------------------------------------------- the gate animator
 
+/** The width the widget may use: its box once laid out, else the output area's, else a desktop column. */
+function availableWidth(root) {
+  for (let e = root; e; e = e.parentElement) {
+    const w = e.getBoundingClientRect().width;
+    if (w > 0) return Math.floor(w);
+  }
+  return 680;
+}
+
+/** Call redraw(width) whenever the widget's box changes width by more than a few pixels. */
+function onWidthChange(root, redraw) {
+  if (typeof ResizeObserver === "undefined") return () => {};
+  let last = availableWidth(root);
+  let pending = null;
+  const observer = new ResizeObserver(() => {
+    const w = availableWidth(root);
+    if (Math.abs(w - last) < 4) return;
+    last = w;
+    if (pending !== null) cancelAnimationFrame(pending);
+    pending = requestAnimationFrame(() => { pending = null; redraw(w); });
+  });
+  observer.observe(root);
+  return () => observer.disconnect();
+}
+
+/** Size a canvas to cssW x cssH CSS pixels at the screen's pixel density (at most 2x); returns dpr. */
+function sizeCanvas(canvas, cssW, cssH) {
+  const dpr = Math.max(1, Math.min(2, globalThis.devicePixelRatio || 1));
+  canvas.width = Math.round(cssW * dpr);
+  canvas.height = Math.round(cssH * dpr);
+  canvas.style.width = `${cssW}px`;
+  canvas.style.height = `${cssH}px`;
+  return dpr;
+}
+
+/** Mouse position in the canvas's own CSS pixels, also when CSS shrank the canvas (max-width). */
+function canvasPoint(canvas, ev, cssW, cssH) {
+  const rect = canvas.getBoundingClientRect();
+  return [(ev.clientX - rect.left) * (cssW / rect.width), (ev.clientY - rect.top) * (cssH / rect.height)];
+}
+
 function renderAnimator(model, root) {
   const tStart = performance.now();
   const data = model.get("data");
@@ -205,34 +246,21 @@ function renderAnimator(model, root) {
   const blocks = QUANTITIES.map((q) => ({ ...q, rows: q.key === "x" ? d : units.length }));
   const xScale = Math.max(1e-9, ...data.x.map((row) => Math.max(...row.map(Math.abs))));
   const stateScale = 1; // tanh keeps h~ and h in (-1, 1)
-
-  // Layout (CSS pixels).
-  const labelW = 112;
-  const plotW = Math.max(240, Math.min(530, T * 14));
-  const cellW = plotW / T;
   const maxRows = Math.max(...blocks.map((b) => b.rows));
-  const rowH = Math.max(5, Math.min(16, Math.floor(110 / maxRows)));
-  const gap = 8;
-  const axisH = 22;
-  let y = 4;
-  for (const b of blocks) {
-    b.y = y;
-    b.h = b.rows * rowH;
-    y += b.h + gap;
-  }
-  const cssW = labelW + plotW + 8;
-  const cssH = y + axisH;
 
   // Controls.
   const bar = el("div", "gw-controls");
   const btnFirst = el("button", "gw-btn gw-first", "|\u25c0");
   btnFirst.title = "first step";
+  btnFirst.setAttribute("aria-label", "first step");
   const btnBack = el("button", "gw-btn gw-back", "\u25c0");
   btnBack.title = "step back";
+  btnBack.setAttribute("aria-label", "step back");
   const btnPlay = el("button", "gw-btn gw-play", "\u25b6 play");
   btnPlay.title = "play / pause";
   const btnFwd = el("button", "gw-btn gw-forward", "\u25b6|");
   btnFwd.title = "step forward";
+  btnFwd.setAttribute("aria-label", "step forward");
   const slider = el("input", "gw-slider");
   Object.assign(slider, { type: "range", min: 0, max: T - 1, step: 1, value: 0 });
   slider.setAttribute("aria-label", "time step");
@@ -249,11 +277,6 @@ function renderAnimator(model, root) {
   root.appendChild(bar);
 
   const canvas = el("canvas", "gw-canvas");
-  const dpr = Math.max(1, Math.min(2, globalThis.devicePixelRatio || 1));
-  canvas.width = Math.round(cssW * dpr);
-  canvas.height = Math.round(cssH * dpr);
-  canvas.style.width = `${cssW}px`;
-  canvas.style.height = `${cssH}px`;
   canvas.setAttribute("role", "img");
   canvas.setAttribute("aria-label", "heat maps of the input, update gate, reset gate, candidate and state over time");
   root.appendChild(canvas);
@@ -265,57 +288,14 @@ function renderAnimator(model, root) {
   legends.appendChild(legend("x\u209c", DIVERGING, `\u2212${+xScale.toPrecision(3)}`, `+${+xScale.toPrecision(3)}`));
   root.appendChild(legends);
   if (data.note) root.appendChild(el("div", "gw-note", data.note));
+
+  // Readout at the current step: one row per unit, then the inputs x_t one value each.
   const table = el("table", "gw-readout");
   root.appendChild(table);
-
-  // Pre-render every cell once into an off-screen canvas; a frame then only copies it and overlays.
-  const base = document.createElement("canvas");
-  base.width = canvas.width;
-  base.height = canvas.height;
-  const bctx = base.getContext("2d");
-  bctx.scale(dpr, dpr);
-  bctx.fillStyle = "#ffffff";
-  bctx.fillRect(0, 0, cssW, cssH);
-  bctx.textBaseline = "middle";
-  for (const b of blocks) {
-    bctx.fillStyle = GATE_COLORS[b.key];
-    bctx.font = "bold 12px sans-serif";
-    bctx.textAlign = "left";
-    bctx.fillText(b.label, 2, b.y + Math.min(b.h / 2, 8));
-    const values = data[b.key];
-    const scale = b.key === "x" ? xScale : stateScale;
-    for (let i = 0; i < b.rows; i++) {
-      if (rowH >= 10 && b.rows > 1) {
-        bctx.fillStyle = "#555";
-        bctx.font = "9px sans-serif";
-        bctx.textAlign = "right";
-        bctx.fillText(b.key === "x" ? `in ${i}` : `unit ${units[i]}`, labelW - 4, b.y + (i + 0.5) * rowH);
-      }
-      for (let t = 0; t < T; t++) {
-        bctx.fillStyle = colourFor(b.range, values[t][i], scale);
-        bctx.fillRect(labelW + t * cellW, b.y + i * rowH, Math.ceil(cellW), rowH);
-      }
-    }
-    bctx.strokeStyle = "#999";
-    bctx.lineWidth = 0.5;
-    bctx.strokeRect(labelW, b.y, plotW, b.h);
-  }
-  // Time axis.
-  const axisY = y;
-  bctx.fillStyle = "#222";
-  bctx.font = "10px sans-serif";
-  bctx.textAlign = "center";
-  const tickEvery = [1, 2, 5, 10, 20, 25, 50, 100, 200, 500].find((s) => T / s <= 12) || 1000;
-  for (let t = 0; t < T; t += tickEvery) {
-    bctx.fillRect(labelW + (t + 0.5) * cellW, axisY - 2, 1, 4);
-    bctx.fillText(String(t), labelW + (t + 0.5) * cellW, axisY + 8);
-  }
-  bctx.textAlign = "right";
-  bctx.fillText("time step t", labelW - 4, axisY + 8);
-
-  // Readout table at the current step.
   const head = el("tr");
-  for (const h of ["unit", "z\u209c update", "r\u209c reset", "h\u0303\u209c candidate", "h\u209c state"]) head.appendChild(el("th", "", h));
+  for (const h of ["unit", "z\u209c update", "r\u209c reset", "h\u0303\u209c candidate", "h\u209c state"]) {
+    head.appendChild(el("th", "", h));
+  }
   table.appendChild(head);
   const cells = units.map((unit) => {
     const tr = el("tr");
@@ -328,24 +308,102 @@ function renderAnimator(model, root) {
     table.appendChild(tr);
     return tds;
   });
-  const xRow = el("tr");
-  xRow.appendChild(el("td", "", "x\u209c"));
-  const xCell = el("td", "gw-xval");
-  xCell.colSpan = 4;
-  xRow.appendChild(xCell);
-  table.appendChild(xRow);
+  const xBox = el("div", "gw-xvals");
+  xBox.appendChild(el("span", "gw-xvals-label", "x\u209c"));
+  const xCells = Array.from({ length: d }, (_, i) => {
+    const item = el("span", "gw-xval");
+    item.appendChild(el("span", "gw-xval-name", d > 1 ? `in ${i}` : "in"));
+    const v = el("span", "gw-xval-value");
+    item.appendChild(v);
+    xBox.appendChild(item);
+    return v;
+  });
+  root.appendChild(xBox);
 
+  // Layout (CSS pixels), recomputed when the widget's width changes (phone, side panel, zoom).
+  let lay = null;
+  let base = null;
+  let dpr = 1;
   const ctx = canvas.getContext("2d");
+
+  function layout(avail) {
+    const narrow = avail < 480;
+    const labelW = narrow ? 58 : 112;
+    const plotW = Math.max(120, Math.min(avail - labelW - 10, Math.max(240, T * 24))); // 2 px: the border
+    const rowH = Math.max(4, Math.min(14, Math.floor(88 / maxRows))); // 8 units: 11 px rows, labelled
+    const gap = 8;
+    const axisH = 26;
+    let y = 4;
+    for (const b of blocks) {
+      b.y = y;
+      b.h = b.rows * rowH;
+      y += b.h + gap;
+    }
+    lay = { narrow, labelW, plotW, cellW: plotW / T, rowH, axisY: y, cssW: labelW + plotW + 8, cssH: y + axisH };
+    dpr = sizeCanvas(canvas, lay.cssW, lay.cssH);
+    prerender();
+  }
+
+  // Pre-render every cell once into an off-screen canvas; a frame then only copies it and overlays.
+  function prerender() {
+    const { narrow, labelW, plotW, cellW, rowH, axisY, cssW, cssH } = lay;
+    base = document.createElement("canvas");
+    base.width = canvas.width;
+    base.height = canvas.height;
+    const bctx = base.getContext("2d");
+    bctx.scale(dpr, dpr);
+    bctx.fillStyle = "#ffffff";
+    bctx.fillRect(0, 0, cssW, cssH);
+    bctx.textBaseline = "middle";
+    for (const b of blocks) {
+      bctx.fillStyle = GATE_COLORS[b.key];
+      bctx.font = "bold 13px sans-serif";
+      bctx.textAlign = "left";
+      bctx.fillText(narrow ? b.label.split(" ")[0] : b.label, 2, b.y + Math.min(b.h / 2, 8));
+      const values = data[b.key];
+      const scale = b.key === "x" ? xScale : stateScale;
+      for (let i = 0; i < b.rows; i++) {
+        if (rowH >= 10 && b.rows > 1) {
+          bctx.fillStyle = "#333";
+          bctx.font = "11px sans-serif";
+          bctx.textAlign = "right";
+          const name = b.key === "x" ? `in ${i}` : narrow ? `u${units[i]}` : `unit ${units[i]}`;
+          bctx.fillText(name, labelW - 4, b.y + (i + 0.5) * rowH);
+        }
+        for (let t = 0; t < T; t++) {
+          bctx.fillStyle = colourFor(b.range, values[t][i], scale);
+          bctx.fillRect(labelW + t * cellW, b.y + i * rowH, Math.ceil(cellW), rowH);
+        }
+      }
+      bctx.strokeStyle = "#999";
+      bctx.lineWidth = 0.5;
+      bctx.strokeRect(labelW, b.y, plotW, b.h);
+    }
+    // Time axis: whole steps only, at most about one label per 44 px.
+    bctx.fillStyle = "#222";
+    bctx.font = "11px sans-serif";
+    bctx.textAlign = "center";
+    const most = Math.max(2, Math.floor(plotW / 44));
+    const tickEvery = [1, 2, 5, 10, 20, 25, 50, 100, 200, 500].find((s) => T / s <= most) || 1000;
+    for (let t = 0; t < T; t += tickEvery) {
+      bctx.fillRect(labelW + (t + 0.5) * cellW, axisY - 2, 1, 4);
+      bctx.fillText(String(t), labelW + (t + 0.5) * cellW, axisY + 9);
+    }
+    bctx.textAlign = "right";
+    bctx.fillText(narrow ? "step t" : "time step t", labelW - 4, axisY + 9);
+  }
+
   let step = Math.min(T - 1, Math.max(0, model.get("step") || 0));
   let timer = null;
 
   function draw() {
     const t0 = performance.now();
+    const { labelW, plotW, cellW, axisY } = lay;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.drawImage(base, 0, 0);
     ctx.scale(dpr, dpr);
-    // Fade the future, outline the current step.
-    ctx.fillStyle = "rgba(255,255,255,0.72)";
+    // Dim the steps not reached yet (lightly: the whole sequence stays readable), outline the current one.
+    ctx.fillStyle = "rgba(255,255,255,0.35)";
     const x0 = labelW + (step + 1) * cellW;
     for (const b of blocks) ctx.fillRect(x0, b.y, labelW + plotW - x0, b.h);
     ctx.strokeStyle = "#000";
@@ -356,7 +414,7 @@ function renderAnimator(model, root) {
         cells[i][k].textContent = fmt(data[key][step][i]);
       });
     });
-    xCell.textContent = data.x[step].map(fmt).join("  ");
+    data.x[step].forEach((v, i) => { xCells[i].textContent = fmt(v); });
     stepLabel.textContent = `t = ${step} / ${T - 1}`;
     slider.value = String(step);
     root.dataset.step = String(step);
@@ -401,16 +459,14 @@ function renderAnimator(model, root) {
   slider.addEventListener("input", () => { stop(); setStep(Number(slider.value)); });
   speed.addEventListener("change", () => { if (timer !== null) play(); });
   canvas.addEventListener("mousemove", (ev) => {
-    const rect = canvas.getBoundingClientRect();
-    const px = ev.clientX - rect.left;
-    const py = ev.clientY - rect.top;
-    const t = Math.floor((px - labelW) / cellW);
+    const [px, py] = canvasPoint(canvas, ev, lay.cssW, lay.cssH);
+    const t = Math.floor((px - lay.labelW) / lay.cellW);
     const b = blocks.find((bb) => py >= bb.y && py < bb.y + bb.h);
     if (!b || t < 0 || t >= T) {
       hover.textContent = "Hover over the heat maps to read exact values.";
       return;
     }
-    const i = Math.floor((py - b.y) / rowH);
+    const i = Math.floor((py - b.y) / lay.rowH);
     const who = b.key === "x" ? `input ${i}` : `unit ${units[i]}`;
     hover.textContent = `t = ${t}, ${who}: ${b.label.split(" ")[0]} = ${fmt(data[b.key][t][i])}`;
   });
@@ -419,11 +475,14 @@ function renderAnimator(model, root) {
     if (Number.isInteger(s) && s !== step) setStep(s, false);
   };
   model.on("change:step", onStep);
+  layout(availableWidth(root));
   setStep(step, false);
+  const unobserve = onWidthChange(root, (w) => { layout(w); draw(); });
   root.dataset.renderMs = (performance.now() - tStart).toFixed(3); // first render: every cell drawn once
   root.dataset.ready = "true";
   return () => {
     stop();
+    unobserve();
     model.off("change:step", onStep);
   };
 }
@@ -499,13 +558,14 @@ function renderPlayground(model, root) {
     Math.min(seq.k || 10, T - 1 - writeStep));
 
   const canvas = el("canvas", "gw-canvas");
-  const cssW = 660;
-  const cssH = 240;
-  const dpr = Math.max(1, Math.min(2, globalThis.devicePixelRatio || 1));
-  canvas.width = cssW * dpr;
-  canvas.height = cssH * dpr;
-  canvas.style.width = `${cssW}px`;
-  canvas.style.height = `${cssH}px`;
+  let cssW = 660;
+  let cssH = 240;
+  let dpr = 1;
+  function layout(avail) {
+    cssW = Math.max(240, Math.min(680, avail - 2));
+    cssH = cssW < 480 ? 210 : 240;
+    dpr = sizeCanvas(canvas, cssW, cssH);
+  }
   canvas.setAttribute("role", "img");
   canvas.setAttribute("aria-label", "line plot of z, r, candidate and state of the tiny GRU over time");
   root.appendChild(canvas);
@@ -551,10 +611,10 @@ function renderPlayground(model, root) {
       return;
     }
     // Plot.
-    const L = 46;
+    const L = 40;
     const R = 10;
-    const top = 10;
-    const bottom = 34;
+    const top = 20; // the marker's label sits above the plot, never on the curves
+    const bottom = 36;
     const w = cssW - L - R;
     const h = cssH - top - bottom;
     const X = (t) => L + (t / Math.max(1, T - 1)) * w;
@@ -565,7 +625,7 @@ function renderPlayground(model, root) {
     ctx.strokeStyle = "#ddd";
     ctx.lineWidth = 1;
     ctx.fillStyle = "#222";
-    ctx.font = "10px sans-serif";
+    ctx.font = "11px sans-serif";
     ctx.textAlign = "right";
     ctx.textBaseline = "middle";
     for (const v of [-1, -0.5, 0, 0.5, 1]) {
@@ -576,9 +636,10 @@ function renderPlayground(model, root) {
       ctx.fillText(String(v), L - 4, Y(v));
     }
     ctx.textAlign = "center";
-    const tickEvery = [1, 2, 5, 10, 20, 25, 50, 100].find((s) => T / s <= 12) || 200;
-    for (let t = 0; t < T; t += tickEvery) ctx.fillText(String(t), X(t), top + h + 10);
-    ctx.fillText("time step t", L + w / 2, top + h + 24);
+    const most = Math.max(2, Math.floor(w / 44));
+    const tickEvery = [1, 2, 5, 10, 20, 25, 50, 100].find((s) => T / s <= most) || 200;
+    for (let t = 0; t < T; t += tickEvery) ctx.fillText(String(t), X(t), top + h + 11);
+    ctx.fillText("time step t", L + w / 2, top + h + 27);
     ctx.save();
     ctx.translate(10, top + h / 2);
     ctx.rotate(-Math.PI / 2);
@@ -595,9 +656,9 @@ function renderPlayground(model, root) {
       ctx.lineTo(X(marker), top + h);
       ctx.stroke();
       ctx.setLineDash([]);
-      ctx.fillStyle = "#D55E00";
-      ctx.textAlign = "left";
-      ctx.fillText("marker", X(marker) + 3, top + 8);
+      ctx.fillStyle = "#B34700";
+      ctx.textAlign = X(marker) > L + w - 60 ? "right" : "left";
+      ctx.fillText("marker", X(marker) + (ctx.textAlign === "left" ? 3 : -3), top - 9);
     }
     for (const key of ["z", "r", "h_tilde", "h"]) {
       ctx.strokeStyle = GATE_COLORS[key];
@@ -627,9 +688,11 @@ function renderPlayground(model, root) {
     recordFrame(root, performance.now() - t0);
   }
 
+  layout(availableWidth(root));
   update();
+  const unobserve = onWidthChange(root, (width) => { layout(width); update(); });
   root.dataset.ready = "true";
-  return () => {};
+  return unobserve;
 }
 
 // ---------------------------------------------------------------- anywidget entry point
