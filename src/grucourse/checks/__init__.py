@@ -3,6 +3,7 @@
 - ``core``: :class:`Exercise` (``check``, ``hint``, ``solution``), :class:`CheckResult` and the verdicts.
 - ``reader_tasks``: exercise set 1 (written reader tasks and the quiz).
 - ``gru_by_hand``, ``gates_by_design``, ``training``: exercise sets 2, 3 and 4.
+- ``language_model``: exercise set 8 (perplexity, temperature, one step of stateful generation).
 
 Notebooks import the exercise objects from here: ``from grucourse.checks import ex_gru_step``.
 """
@@ -10,6 +11,7 @@ Notebooks import the exercise objects from here: ``from grucourse.checks import 
 from grucourse.checks.core import CORRECT, INCORRECT, INVALID, NOT_ATTEMPTED, CheckResult, Exercise
 from grucourse.checks.gates_by_design import Carry, HalfLife, ResetAtMarker, one_unit_gru
 from grucourse.checks.gru_by_hand import GRUSequence, GRUStep, ParamCount, ToKeras, UnitsForBudget, _step_variant
+from grucourse.checks.language_model import GenerationStep, Perplexity, Temperature
 from grucourse.checks.reader_tasks import QUIZ, READER_TASKS, ReaderTask, show_quiz
 from grucourse.checks.training import BeatBaseline
 
@@ -24,14 +26,17 @@ ex_half_life = HalfLife()
 ex_carry = Carry()
 ex_reset = ResetAtMarker()
 ex_train = BeatBaseline()
+ex_perplexity = Perplexity()
+ex_temperature = Temperature()
+ex_generation_step = GenerationStep()
 
 EXERCISES = (*READER_TASKS, ex_gru_step, ex_gru_sequence, ex_param_count, ex_to_keras, ex_units_for_budget,
-             ex_half_life, ex_carry, ex_reset, ex_train)
+             ex_half_life, ex_carry, ex_reset, ex_train, ex_perplexity, ex_temperature, ex_generation_step)
 
 __all__ = [
     "CORRECT", "INCORRECT", "INVALID", "NOT_ATTEMPTED", "CheckResult", "Exercise", "EXERCISES", "QUIZ",
     "READER_TASKS", "ReaderTask", "show_quiz", "one_unit_gru", "_step_variant",
     "reader_task_1", "reader_task_2", "reader_task_3", "reader_task_4", "reader_task_5",
     "ex_gru_step", "ex_gru_sequence", "ex_param_count", "ex_to_keras", "ex_units_for_budget",
-    "ex_half_life", "ex_carry", "ex_reset", "ex_train",
+    "ex_half_life", "ex_carry", "ex_reset", "ex_train", "ex_perplexity", "ex_temperature", "ex_generation_step",
 ]
