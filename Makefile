@@ -7,25 +7,37 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-requirements
-# Quiet pip, but keep its errors; drop the "location is ignored" notices of local mirrors.
-PIP_QUIET := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
-
-.PHONY: help venv js chromium book serve lab test exercises bench clean
+.PHONY: help venv git-filter js chromium book serve lab test exercises bench clean
 
 help:  ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 $(STAMP): requirements.txt pyproject.toml
+	@echo "[1/3] Python 3.11 with venv ..."
 	@if [ -z "$(PYTHON)" ] || ! "$(PYTHON)" -c 'import venv, ensurepip' 2>/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && apt-get install -y -qq python3 python3-venv python3-dev >/dev/null; \
 	  else echo "Python 3.11 with venv is needed: install python3.11 and python3.11-venv" >&2; exit 1; fi; fi
 	@test -x $(BIN)/python || $(or $(PYTHON),python3) -m venv $(VENV)
-	@echo "Installing the pinned requirements into $(VENV) ..."
-	@$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt $(PIP_QUIET)
+	@# pip's own lines show progress; the "location is ignored" notices of local mirrors are dropped
+	@echo "[2/3] Installing the pinned requirements into $(VENV): about 1.5 GB, usually 3-8 minutes"
+	@echo "      (TensorFlow is most of it; pip prints one line per package it collects) ..."
+	@$(BIN)/python -m pip install --disable-pip-version-check --progress-bar off -r requirements.txt 2>&1 \
+	  | { grep -v "is ignored: it is neither a file nor a directory\|^Requirement already satisfied" || true; }
 	@touch $@
+	@echo "      done."
 
-venv: $(STAMP)  ## create .venv and install requirements.txt
+# Outputs never reach git: nbstripout cleans every notebook on its way into the index (see .gitattributes),
+# so running and saving a notebook in JupyterLab leaves `git status` clean.
+git-filter: $(STAMP)
+	@echo "[3/3] Registering nbstripout as the git filter for notebooks ..."
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	  git config filter.nbstripout.clean '"$(CURDIR)/$(BIN)/python" -m nbstripout --keep-id'; \
+	  git config filter.nbstripout.smudge cat; \
+	  git config diff.ipynb.textconv '"$(CURDIR)/$(BIN)/python" -m nbstripout --keep-id -t'; \
+	else echo "      (not a git clone: nothing to register)"; fi
+
+venv: $(STAMP) git-filter  ## create .venv, install requirements.txt, register the notebook git filter
 
 JS_STAMP := book_js/.stamp
 $(JS_STAMP): package.json package-lock.json tools/vendor_js.py
@@ -53,9 +65,8 @@ serve:  ## serve the built book on http://127.0.0.1:8000
 	@test -f _build/html/index.html || $(MAKE) book
 	$(BIN)/python -m http.server --bind 127.0.0.1 --directory _build/html 8000
 
-lab: $(STAMP)  ## open JupyterLab on the course (localhost, token on)
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR) \
-	  $$([ "$$(id -u)" = 0 ] && echo --allow-root) chapters/
+lab: venv  ## open JupyterLab on the course (localhost, token on; the command line is tools/lab_command.py)
+	$(BIN)/python tools/lab_command.py
 
 test: $(STAMP) $(JS_STAMP) chromium  ## run every check: ruff, unit, policy, notebooks, book, browser
 	$(BIN)/python tools/run_tests.py

@@ -74,16 +74,21 @@ def page_at(browser):
 def test_quiz_gives_feedback_offline(page_at):
     open_page, outside = page_at
     page = open_page("solutions/01_reader_tasks.html")
-    assert page.locator(".MultipleChoiceQn").count() >= 5, "the gate quiz should render its questions"
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.wait_for_selector(".gq-question", timeout=20000)
+    assert page.locator(".gq-question").count() >= 5, "the gate quiz should render its questions"
+    assert page.locator(".gq-question sub").count() >= 3, "the quiz's formulas should be typeset (subscripts)"
 
     def feedback():
-        return [f.inner_text() for f in page.locator(".Feedback").all() if f.inner_text().strip()]
+        return [f.inner_text() for f in page.locator(".gq-feedback").all() if f.inner_text().strip()]
 
-    page.locator(".MCButton", has_text="kept almost unchanged").first.click()
+    page.locator(".gq-option", has_text="kept almost unchanged").first.click()
     assert any(t.startswith("Right") for t in feedback()), feedback()
-    page.locator(".MCButton", has_text="erased the memory").first.click()
+    page.locator(".gq-option", has_text="erased the memory").first.click()
     assert any("cannot erase" in t for t in feedback()), feedback()
-    assert page.locator(".Feedback.incorrect").count() >= 1
+    assert page.locator(".gq-feedback.gq-incorrect").count() >= 1
+    assert not errors, errors
     assert not outside, f"the page loaded resources from the internet: {outside[:5]}"
 
 

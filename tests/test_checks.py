@@ -5,6 +5,7 @@ import math
 
 from grucourse import checks
 from grucourse.checks import CORRECT, INCORRECT, INVALID, NOT_ATTEMPTED, one_unit_gru
+from grucourse.checks.core import ERROR, SELF_ASSESS, FailedBuild
 from grucourse.gru import gru_forward, gru_step, init_gru_params, keras_weights
 
 import numpy as np
@@ -25,7 +26,7 @@ def reference(exercise, name):
 
 def run(exercise, answer, capsys=None):
     result = exercise.check(answer)
-    assert result.status in (CORRECT, INCORRECT, NOT_ATTEMPTED, INVALID)
+    assert result.status in (CORRECT, INCORRECT, NOT_ATTEMPTED, INVALID, ERROR, SELF_ASSESS)
     if capsys is not None:
         assert result.text() in capsys.readouterr().out, "check() must show its verdict"
     return result
@@ -68,8 +69,8 @@ def test_a_function_that_crashes_gives_its_error_not_a_traceback(exercise):
         raise KeyError("oops")
 
     result = run(exercise, broken)
-    assert result.status == INVALID
-    assert "raised KeyError" in result.message and "oops" in result.message
+    assert result.status == ERROR  # an error in the learner's code, with the line that raised it
+    assert "raised KeyError at line" in result.message and 'raise KeyError("oops")' in result.message
 
 
 @pytest.mark.parametrize("exercise", checks.EXERCISES, ids=lambda e: e.name)
@@ -77,8 +78,9 @@ def test_hint_and_solution_are_shown(exercise, capsys):
     exercise.hint()
     out = capsys.readouterr().out
     assert out.startswith("Hint") and len(out) > 40
-    exercise.hint(99)  # out of range: the last hint, no error
-    assert capsys.readouterr().out.startswith("Hint")
+    exercise.hint(99)  # past the last hint: says so and points to the solution, no error
+    out = capsys.readouterr().out
+    assert f"only {len(exercise.hints)} hint(s)" in out and ".solution()" in out
     exercise.solution()
     assert capsys.readouterr().out.startswith("Solution:")
 
@@ -311,10 +313,21 @@ def test_one_unit_gru_builds_and_validates():
     p = one_unit_gru(d=2, W_z=[1.0, 2.0], b_r=3.0)
     assert p.W_z.shape == (2, 1) and p.U_h.shape == (1, 1) and p.b_r.tolist() == [3.0]
     assert p.W_h.tolist() == [[0.0], [0.0]]
-    with pytest.raises(TypeError, match="unknown weight name"):
-        one_unit_gru(W_q=1.0)
-    with pytest.raises(ValueError, match="d must be a positive integer"):
-        one_unit_gru(d=0)
+    # Wrong arguments give a FailedBuild that says what is wrong, and the next check reports it
+    # (a raised error would leave the previous run's answer in the variable, and the check would grade that).
+    cases = {
+        "unknown weight name": dict(W_q=1.0),
+        "d is the number of inputs, a positive whole number": dict(d=0),
+        "W_z has 2 number(s) but d=1: pass d=2": dict(W_z=[0.0, 20.0]),
+        "W_z is one number but d=2: give one weight per input": dict(d=2, W_z=20.0),
+        "b_z must be one number": dict(b_z=[1.0, 2.0]),
+        "NaN": dict(U_h=float("nan")),
+    }
+    for words, kwargs in cases.items():
+        built = one_unit_gru(**kwargs)
+        assert isinstance(built, FailedBuild) and words in built.message, (kwargs, built)
+        result = run(checks.ex_reset, built)
+        assert result.status == INVALID and "not built yet" in result.message and words in result.message
 
 
 # --- 4.1 train a GRU that beats the baseline (fake models: no training in unit tests) ---------------
@@ -359,29 +372,7 @@ def test_train_wrong_types_and_shapes():
 
 # --- reader tasks -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("task", checks.READER_TASKS, ids=lambda t: t.name)
-def test_reader_task_model_answer_passes(task):
-    result = run(task, task.model_answer)
-    assert result.status == CORRECT and "only looks for key ideas" in result.message
-    assert all(task.covered(task.model_answer).values()), "the model answer should cover every key idea"
-
-
-@pytest.mark.parametrize("task", checks.READER_TASKS, ids=lambda t: t.name)
-def test_reader_task_wrong_answers(task):
-    short = run(task, "GRUs have gates.")
-    assert short.status == INCORRECT and "too short" in short.message
-    off_topic = run(task, " ".join(["Pandas is a library for tables of data with named columns."] * 5))
-    assert off_topic.status == INCORRECT and "Missing:" in off_topic.message
-    assert run(task, "").status == NOT_ATTEMPTED
-    assert "text string" in run(task, 42).message
-
-
-def test_reader_task_names_what_is_missing():
-    answer = ("The update gate interpolates between the old state and the candidate, and the reset gate "
-              "controls how much of the old state the candidate sees. " * 2)
-    result = run(checks.reader_task_2, answer)
-    assert result.status == CORRECT
-    assert "could also discuss: reset does not erase the state" in result.message
+# Reader tasks: tests/test_checks_reader_tasks.py
 
 
 def test_quiz_questions_are_well_formed():

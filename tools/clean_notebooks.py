@@ -33,7 +33,8 @@ def clean(nb: dict) -> dict:
 
 
 def dumps(nb: dict) -> str:
-    return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+    """The notebook as Jupyter and nbstripout write it (sorted keys), so the git filter changes nothing."""
+    return json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
 
 
 def notebooks() -> list[Path]:

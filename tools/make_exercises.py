@@ -15,7 +15,10 @@ solutions/ is the single source. In it:
   (the solution dropdowns exist only in solutions/); code cells there are kept, with their stubs;
 - cells tagged ``solution-only`` are dropped;
 - labels (``:label: x`` and ``(x)=`` targets) get the suffix ``-exercise`` so the two copies can share a book;
-- "(with solutions)" is removed from titles, and a comment says the file is generated.
+- "(with solutions)" is removed from titles, and a note after the title tells the learner how to work
+  (answers, checks, hints, solutions, a copy in ``my_work/``);
+- the provenance (which file it was generated from) goes to the notebook's metadata
+  (``metadata.grucourse.generated_from``), where maintainers and the drift test see it and learners do not.
 """
 
 from __future__ import annotations
@@ -42,8 +45,14 @@ SOLUTION_DIRECTIVE = re.compile(r"^\s*(:{3,}|`{3,})\{solution(-start|-end)?\}", 
 BLOCK_START = re.compile(r"^\s*(:{3,}|`{3,})\{solution-start\}", re.M)
 BLOCK_END = re.compile(r"^\s*(:{3,}|`{3,})\{solution-end\}", re.M)
 LABEL_SUFFIX = "-exercise"
-BANNER = ("% Generated from solutions/{name} by tools/make_exercises.py: edit that file and run "
-          "`make exercises`, not this one.")
+PROVENANCE = ("generated from solutions/{name} by tools/make_exercises.py: edit that file and run "
+              "`make exercises`")
+LEARNER_NOTE = """:::{{note}} Working in this notebook
+Write your answers here, or in a copy that git ignores: *File > Save Notebook As...* `my_work/{name}`.
+Each exercise has a check cell; the cell under it shows hints (`.hint()`, `.hint(2)`) and the solution.
+The worked answers are in [the solutions notebook](../solutions/{name}).
+If a widget is missing when you reopen a saved notebook, run all cells again (*Run > Run All Cells*).
+:::"""
 MD_STUB = "*Write your answer here (double-click this cell to edit it).*"
 
 
@@ -127,18 +136,21 @@ def make_exercise(nb: dict, name: str) -> dict:
             src = relabel(replace_regions(src, markdown=True, where=where))
             if not title_done and re.search(r"^# ", src, re.M):
                 src = re.sub(r"^(# .*?) \(with solutions\)$", r"\1", src, count=1, flags=re.M)
-                src = BANNER.format(name=name) + "\n" + src
+                src = re.sub(r"^(# .*)$", lambda m: m.group(1) + "\n\n" + LEARNER_NOTE.format(name=name), src,
+                             count=1, flags=re.M)
                 title_done = True
         elif cell["cell_type"] == "code":
             src = replace_regions(src, markdown=False, where=where)
         if BEGIN in src or END in src:
             raise SolutionMarkupError(f"{where}: a solution marker is left over (check its spelling and indentation)")
-        cell["source"] = src
+        cell["source"] = src.splitlines(keepends=True)  # one string per line, as Jupyter and nbstripout write
         cells.append(cell)
     if in_block:
         raise SolutionMarkupError(f"solutions/{name}: solution-start without solution-end")
     nb["cells"] = cells
-    return clean(nb)
+    nb = clean(nb)
+    nb["metadata"]["grucourse"] = {"generated_from": f"solutions/{name}", "note": PROVENANCE.format(name=name)}
+    return nb
 
 
 def expected() -> dict[Path, str]:

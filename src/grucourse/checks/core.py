@@ -17,7 +17,9 @@ raises ``NotImplementedError`` (what ``tools/make_exercises.py`` writes in place
 from __future__ import annotations
 
 import html
+import traceback
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -25,18 +27,24 @@ CORRECT = "correct"
 INCORRECT = "incorrect"
 NOT_ATTEMPTED = "not attempted"
 INVALID = "invalid"
+ERROR = "error in your code"
+SELF_ASSESS = "self-assess"
 
 _HEADINGS = {
     CORRECT: ("Correct", "#009E73"),
     INCORRECT: ("Incorrect", "#D55E00"),
     NOT_ATTEMPTED: ("Not attempted", "#666666"),
-    INVALID: ("Check the type or shape of your answer", "#E69F00"),
+    INVALID: ("Check your answer", "#E69F00"),
+    ERROR: ("Error in your code", "#D55E00"),
+    SELF_ASSESS: ("Grade yourself", "#0072B2"),
 }
+_PACKAGE = str(Path(__file__).resolve().parent.parent)
 
 
 @dataclass(frozen=True)
 class CheckResult:
-    """The outcome of ``Exercise.check``: ``status`` is one of correct / incorrect / not attempted / invalid."""
+    """The outcome of ``Exercise.check``: ``status`` is one of correct / incorrect / not attempted / invalid /
+    error in your code / self-assess (free text that only the learner can grade)."""
 
     exercise: str
     status: str
@@ -94,6 +102,40 @@ def _is_stub(answer) -> bool:
     return answer is None or answer is Ellipsis
 
 
+class FailedBuild:
+    """What a course helper returns instead of raising when the learner's arguments are wrong.
+
+    The assignment in the learner's cell still happens, so the next check sees this object (and says
+    what went wrong) rather than grading the answer of an earlier run.
+    """
+
+    def __init__(self, call: str, message: str):
+        self.call = call
+        self.message = message
+        text = f"{call} failed: {message}"
+        _show({"text/plain": text,
+               "text/html": f'<div style="border-left: 4px solid #D55E00; padding: 0.2em 0.6em"><b '
+                            f'style="color: #D55E00">{html.escape(call)} failed</b>: {html.escape(message)}</div>'})
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return f"<{self.call} failed: {self.message}>"
+
+
+def _need_built(answer, name: str) -> None:
+    if isinstance(answer, FailedBuild):
+        raise _invalid(f"{name} is not built yet: {answer.call} failed ({answer.message}). Fix that call, run "
+                       "its cell again, then this check.")
+
+
+def _learner_frame(exc: BaseException):
+    """The innermost traceback frame outside grucourse: the line of the learner's code that failed."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(_PACKAGE)]
+    return frames[-1] if frames else None
+
+
 def _call(fn, *args, what="your function"):
     """Call the learner's function; a stub raising NotImplementedError means "not attempted"."""
     try:
@@ -101,7 +143,12 @@ def _call(fn, *args, what="your function"):
     except NotImplementedError:
         raise _not_attempted("(the function still raises NotImplementedError)") from None
     except Exception as exc:  # any error in the learner's code becomes a clear message, not a traceback
-        raise _invalid(f"{what} raised {type(exc).__name__}: {exc}") from None
+        frame = _learner_frame(exc)
+        where = ""
+        if frame is not None:
+            where = f" at line {frame.lineno} of your code" + (f" (`{frame.line}`)" if frame.line else "")
+        raise _Verdict(ERROR, f"{what} raised {type(exc).__name__}{where}: {exc}. Fix it, run the cell that "
+                              "defines it again, then this check.") from None
 
 
 def _need_callable(answer, name: str):
@@ -141,6 +188,7 @@ class Exercise:
 
     def check(self, answer=None) -> CheckResult:
         try:
+            _need_built(answer, "the answer")
             self._grade(answer)
             result = CheckResult(self.name, INCORRECT, "the checker could not decide; please report this.")
         except _Verdict as v:
@@ -150,19 +198,27 @@ class Exercise:
         title, colour = _HEADINGS[result.status]
         _show({
             "text/plain": result.text(),
-            "text/html": (f'<div style="border-left: 4px solid {colour}; padding: 0.2em 0.6em">'
+            "text/html": (f'<div style="border-left: 4px solid {colour}; padding: 0.2em 0.6em; white-space: pre-wrap">'
                           f'<b style="color: {colour}">{title}</b>: {html.escape(result.message)}</div>'),
         })
         return result
 
     def hint(self, n: int = 1) -> None:
-        """Show hint number ``n`` (1-based)."""
+        """Show hint number ``n`` (1-based); past the last one, say so and point to the solution."""
         if not self.hints:
-            _show({"text/plain": "No hint for this exercise."})
+            _show({"text/plain": "No hint for this exercise: .solution() shows the answer."})
             return
-        n = min(max(int(n), 1), len(self.hints))
-        more = f" (hint {n} of {len(self.hints)}; ask for hint({n + 1}) for more)" if n < len(self.hints) else ""
-        text = f"Hint{more}: {self.hints[n - 1]}"
+        total = len(self.hints)
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            _show({"text/plain": f"hint(n) takes a whole number from 1 to {total}, got {n!r}."})
+            return
+        if n > total:
+            _show({"text/plain": f"There are only {total} hint(s) for this exercise, and hint({total}) was the "
+                                 "last one. .solution() shows the reference solution."})
+            return
+        more = (f"hint {n} of {total}; hint({n + 1}) gives the next" if n < total
+                else f"hint {n} of {total}, the last one; .solution() shows the answer")
+        text = f"Hint ({more}): {self.hints[n - 1]}"
         _show({"text/plain": text, "text/markdown": text})
 
     def solution(self) -> None:

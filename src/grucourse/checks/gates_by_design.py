@@ -7,6 +7,7 @@ import math
 from grucourse.checks.core import (
     CORRECT,
     Exercise,
+    FailedBuild,
     _call,
     _incorrect,
     _invalid,
@@ -68,25 +69,42 @@ def half_life(z):
 # --- Exercises 3.2 and 3.3: gates by design -------------------------------------------------
 
 
-def one_unit_gru(d: int = 1, **weights) -> GRUParams:
+def one_unit_gru(d: int = 1, **weights) -> GRUParams | FailedBuild:
     """A GRU with ``d`` inputs and one unit (source convention, reset before the product).
 
-    Pass any of ``W_z, U_z, b_z, W_r, U_r, b_r, W_h, U_h, b_h`` as numbers (``W_*`` may be a list of
-    ``d`` numbers); the others are 0. Example: ``one_unit_gru(b_z=-5.0)``.
+    Pass any of ``W_z, U_z, b_z, W_r, U_r, b_r, W_h, U_h, b_h``; the others are 0. ``U_*`` and ``b_*``
+    are numbers; ``W_*`` is a number when ``d=1`` and a list of ``d`` numbers (one per input) otherwise.
+    Example: ``one_unit_gru(b_z=-5.0)``, ``one_unit_gru(d=2, W_z=[0.0, 20.0])``.
+    Wrong arguments give a :class:`FailedBuild` that says what is wrong (and that a check reports), so a
+    check never grades the parameters of an earlier run.
     """
     names = ("W_z", "U_z", "b_z", "W_r", "U_r", "b_r", "W_h", "U_h", "b_h")
+    call = "one_unit_gru(...)"
     unknown = sorted(set(weights) - set(names))
     if unknown:
-        raise TypeError(f"unknown weight name(s) {unknown}; use {', '.join(names)}")
+        return FailedBuild(call, f"unknown weight name(s) {unknown}; the names are {', '.join(names)}")
     if isinstance(d, bool) or not isinstance(d, int) or d < 1:
-        raise ValueError(f"d must be a positive integer, got {d!r}")
+        return FailedBuild(call, f"d is the number of inputs, a positive whole number; got {d!r}")
     p = {}
     for n in names:
-        v = np.asarray(weights.get(n, 0.0), dtype=np.float64)
+        try:
+            v = np.asarray(weights.get(n, np.zeros(d) if n.startswith("W") else 0.0), dtype=np.float64)
+        except (TypeError, ValueError):
+            return FailedBuild(call, f"{n} must be a number (or a list of numbers), got {weights[n]!r:.40}")
         if n.startswith("W"):
-            v = np.broadcast_to(v, (d,)).reshape(d, 1) if v.size in (1, d) else v
+            if v.size != d or v.ndim > 1:
+                if v.size == 1 and d > 1:
+                    return FailedBuild(call, f"{n} is one number but d={d}: give one weight per input, e.g. "
+                                             f"{n}={[0.0] * (d - 1) + [float(v.reshape(()))]}")
+                hint = f": pass d={v.size}" if v.ndim == 1 and v.size > 1 else ""
+                return FailedBuild(call, f"{n} has {v.size} number(s) but d={d}{hint} (one weight per input)")
+            v = v.reshape(d, 1)  # (d, 1)
         else:
-            v = v.reshape(1, 1) if n.startswith("U") else v.reshape(1)
+            if v.size != 1:
+                return FailedBuild(call, f"{n} must be one number (the layer has one unit), got {v.size} numbers")
+            v = v.reshape(1, 1) if n.startswith("U") else v.reshape(1)  # (1, 1) or (1,)
+        if not np.all(np.isfinite(v)):
+            return FailedBuild(call, f"{n} contains NaN or infinity")
         p[n] = v
     return GRUParams(**p)
 

@@ -1,11 +1,11 @@
-"""Exercise set 1: the reader tasks (self-assessed written answers) and the quiz."""
+"""Exercise set 1: the reader tasks (self-assessed written answers); the quiz is in ``gate_quiz``."""
 
 from __future__ import annotations
 
 import re
 
 from grucourse.checks.core import (
-    CORRECT,
+    SELF_ASSESS,
     Exercise,
     _incorrect,
     _invalid,
@@ -13,13 +13,57 @@ from grucourse.checks.core import (
     _not_attempted,
     _Verdict,
 )
-from grucourse.gru import count_params
+from grucourse.checks.reader_parts import PARTS
 
 # --- Reader tasks: self-assessment of written answers ----------------------------
 
 
+# Statements about the gates that are wrong in the source's convention, h_t = (1 - z) h_prev + z h_tilde.
+# Each entry: (pattern that must match within one sentence, why it is wrong). Sentences that negate the
+# claim ("does not erase") or speak of Keras's convention are not flagged.
+MISCONCEPTIONS = (
+    (r"reset gate\b[^.;,]*\b(erase[sd]?|wipe[sd]?|clear[sed]*|delete[sd]?|zeroe?s|resets) (out )?(the |its |all )?"
+     r"(hidden )?(state|memory|past|h)",
+     "the reset gate cannot erase the state by itself: it only changes what the candidate sees; the state is "
+     "kept whenever z = 0, whatever r is (chapter 3, exercise 3.3)"),
+    (r"\bz(_t)? ?(=|is|near|close to|of|≈) ?1\b[^.;,]*\b(keeps?|kept|preserv\w*|retain\w*|unchanged|"
+     r"overwrites? nothing|copies|remembers?)",
+     "in the source's convention z = 1 takes the candidate (it overwrites the state) and z = 0 keeps it; "
+     "Keras writes the same model the other way round, so say which convention you mean"),
+    (r"\bz(_t)? ?(=|is|near|close to|of|≈) ?0\b[^.;,]*\b(overwrit\w*|replac\w*|forget\w*|erase\w*|takes? the "
+     r"candidate)",
+     "in the source's convention z = 0 keeps the old state and z = 1 takes the candidate"),
+)
+_NEGATION = re.compile(r"\b(not|cannot|can't|never|no longer|doesn't|isn't|keras|only the update)\b", re.I)
+_FUNCTION_WORDS = re.compile(r"\b(the|a|an|is|are|of|to|and|in|it|that|so|its|by|with|from|at|as|which|when)\b",
+                             re.I)
+
+
+def misconceptions(text: str) -> list[str]:
+    """The explanations of the wrong gate statements found in ``text`` (one per kind)."""
+    found = []
+    sentences = re.split(r"(?<=[.!?;])\s+|\n+", text)
+    for pattern, why in MISCONCEPTIONS:
+        for sentence in sentences:
+            if re.search(pattern, sentence, re.I) and not _NEGATION.search(sentence):
+                found.append(f'"{sentence.strip()[:90]}": {why}')
+                break
+    return found
+
+
+def reads_as_prose(text: str) -> bool:
+    """False for keyword lists: real sentences have function words ("the", "is", "of", ...) and verbs."""
+    words = text.split()
+    return len(_FUNCTION_WORDS.findall(text)) >= 0.15 * len(words) and len(re.findall(r"[.!?]", text)) >= 2
+
+
 class ReaderTask(Exercise):
-    """A written answer: the check looks for the rubric's key ideas; compare with the model answer yourself."""
+    """A written answer, self-assessed: the check never calls free text correct.
+
+    It rejects what it can judge (too short, a list of keywords, a wrong statement about the gates), then
+    shows a keyword scan, labelled as such, next to the model answer and its rubric, and the learner
+    grades themselves. The parts that a program can grade are separate exercises (``reader_parts``).
+    """
 
     MIN_WORDS = 25
 
@@ -34,29 +78,38 @@ class ReaderTask(Exercise):
         self.model_answer = summary  # the short model answer, plain text
         self.solution_note = (f"{summary}\n\nThe full model answer, with the course's measurements and a rubric, is "
                               f"in solutions/01_reader_tasks.ipynb (task {number}).")
+        self.part_a = PARTS[number]  # the part of the task that a program can grade
 
     def covered(self, text: str) -> dict[str, bool]:
         return {point: bool(re.search(rx, text, re.I)) for point, rx in self.key_points.items()}
+
+    def rubric(self) -> str:
+        return "\n".join(f"- [ ] {point}" for point in self.key_points)
 
     def _grade(self, answer):
         if _is_stub(answer):
             raise _not_attempted("(write your answer in the string)")
         if not isinstance(answer, str):
-            raise _invalid(f"write your answer as a text string, got {type(answer).__name__}")
+            raise _invalid(f"write your answer as a text string between triple quotes, got {type(answer).__name__}")
         words = len(answer.split())
         if words == 0:
             raise _not_attempted("(the string is empty)")
         if words < self.MIN_WORDS:
             raise _incorrect(f"{words} words is too short to cover the rubric; aim for 80-200 words.")
+        if not reads_as_prose(answer):
+            raise _incorrect("this does not read as sentences (few of the small words that join ideas, or fewer "
+                             "than two full stops); explain in full sentences, then check again.")
+        wrong = misconceptions(answer)
+        if wrong:
+            raise _incorrect("your answer states something wrong about the gates: " + " | ".join(wrong))
         cov = self.covered(answer)
         found = [p for p, ok in cov.items() if ok]
         missing = [p for p, ok in cov.items() if not ok]
-        summary = f"your answer mentions {len(found)} of the {len(cov)} key ideas"
-        if len(found) >= self.need:
-            tail = f"; you could also discuss: {'; '.join(missing)}." if missing else "."
-            raise _Verdict(CORRECT, f"{summary}{tail} This automatic check only looks for key ideas: compare your "
-                                    "reasoning with the model answer and its rubric (.solution()).")
-        raise _incorrect(f"{summary} (at least {self.need} expected). Missing: {'; '.join(missing)}.")
+        scan = (f"a keyword scan finds words for {len(found)} of the {len(cov)} rubric ideas"
+                + (f" (no words for: {'; '.join(missing)})" if missing else ""))
+        raise _Verdict(SELF_ASSESS, f"this check cannot tell whether your reasoning is right; {scan}. Grade yourself "
+                                    f"against the model answer and rubric below.\n\nModel answer: "
+                                    f"{self.model_answer}\n\nRubric (one point each):\n{self.rubric()}")
 
 
 READER_TASKS = (
@@ -167,84 +220,4 @@ READER_TASKS = (
 reader_task_1, reader_task_2, reader_task_3, reader_task_4, reader_task_5 = READER_TASKS
 
 
-# --- Quiz questions (jupyterquiz format: rendered offline, the JS is inlined by jupyterquiz) ----------
-
-QUIZ = [
-    {
-        "question": r"In the source's convention $h_t = (1 - z_t) h_{t-1} + z_t \tilde h_t$, the update gate "
-                    r"of a unit is $z_t = 0.01$ at every step. What happens to that unit's state?",
-        "type": "multiple_choice",
-        "answers": [
-            {"answer": "It is kept almost unchanged: each step keeps 99% of it.", "correct": True,
-             "feedback": "Right: z near 0 copies h_{t-1} forward (Keras writes the same model with z and 1 - z "
-                         "swapped)."},
-            {"answer": "It is replaced by the candidate at almost every step.", "correct": False,
-             "feedback": "That is what z near 1 does in this convention. Keras's equation is the other way round, "
-                         "which is why the direction of z is a classic confusion."},
-            {"answer": "It is reset to zero.", "correct": False,
-             "feedback": "No gate sets the state to zero directly; z only mixes old state and candidate."},
-        ],
-    },
-    {
-        "question": "The reset gate of a unit is fully open ($r_t = 1$). Does the GRU then behave like a plain RNN?",
-        "type": "multiple_choice",
-        "answers": [
-            {"answer": r"Only if the update gate is also $z_t = 1$ (source convention): then $h_t = \tilde h_t = "
-                       r"\tanh(x_t W_h + h_{t-1} U_h + b_h)$, a plain RNN step.", "correct": True,
-             "feedback": "Right: the candidate is a plain RNN step when r = 1, but the state is a plain RNN only if "
-                         "the update gate also passes the candidate through unmixed."},
-            {"answer": "Yes, $r = 1$ always makes it a plain RNN.", "correct": False,
-             "feedback": "A classic misconception: with r = 1 the candidate is an RNN step, but z still mixes it with "
-                         "the old state, which keeps the additive memory path."},
-            {"answer": "No, it becomes a feed-forward layer that ignores the past.", "correct": False,
-             "feedback": "That is closer to $r = 0$ and $z = 1$: the candidate then ignores $h_{t-1}$."},
-        ],
-    },
-    {
-        "question": "A unit's reset gate closes ($r_t = 0$) at step $t$ while $z_t = 0$. What is $h_t$?",
-        "type": "multiple_choice",
-        "answers": [
-            {"answer": "$h_t = h_{t-1}$: the state is kept.", "correct": True,
-             "feedback": "Right: r only changes the candidate, and with z = 0 the candidate is not used."},
-            {"answer": "$h_t = 0$: the reset gate erased the memory.", "correct": False,
-             "feedback": "The name misleads: the reset gate cannot erase the state, only the update gate can "
-                         "overwrite it (exercise 3.3 tests this)."},
-        ],
-    },
-    {
-        "question": "keras.layers.GRU(32) reads sequences with 10 features (the source's example). How many "
-                    "parameters does the layer have (Keras default reset_after=True)?",
-        "type": "multiple_choice",
-        "answers": [
-            {"answer": str(count_params("gru", 10, 32, True)), "correct": True,
-             "feedback": "Right: 3 blocks x 32 units x (10 + 32 + 2)."},
-            {"answer": str(count_params("gru", 10, 32, False)), "correct": False,
-             "feedback": "That is reset_after=False (one bias vector per block); the Keras default has two."},
-            {"answer": str(count_params("lstm", 10, 32)), "correct": False,
-             "feedback": "That is an LSTM(32): four blocks."},
-        ],
-    },
-    {
-        "question": "Which statement about GRU vs LSTM does the course's evidence support?",
-        "type": "multiple_choice",
-        "answers": [
-            {"answer": "At the same width the GRU has about 25% fewer parameters; which one is more accurate "
-                       "depends on the task and the training budget.", "correct": True,
-             "feedback": "Right: 3 blocks instead of 4 always; accuracy is an empirical question (chapter 6 found "
-                         "the GRU ahead on one task with a short budget, Chung et al. 2014 no consistent winner)."},
-            {"answer": "The GRU is always more accurate because it is simpler.", "correct": False,
-             "feedback": "Simpler is not always more accurate: the course measured one task and one budget, and "
-                         "Chung et al. (2014) found no consistent winner across tasks."},
-            {"answer": "The LSTM always learns longer dependencies.", "correct": False,
-             "feedback": "Not on the course's measurements: both have an additive memory path, and on longer "
-                         "sequences the LSTM did not do better within the training budget (chapter 7)."},
-        ],
-    },
-]
-
-
-def show_quiz() -> None:
-    """Show the multiple-choice quiz (offline: jupyterquiz inlines its JavaScript and the questions)."""
-    from jupyterquiz import display_quiz
-
-    display_quiz(QUIZ, shuffle_answers=False, colors={"--jq-multiple-choice-bg": "#0072B2"})  # Okabe-Ito blue
+from grucourse.checks.gate_quiz import QUIZ, show_quiz  # noqa: E402,F401  (kept importable from here)
