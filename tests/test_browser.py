@@ -330,7 +330,7 @@ def test_widget_frames_and_messages_in_the_browser(browser_context, tmp_path):
         print(check_animator(page, animator, tmp_path, "blank-T200-u16"))
         canvas = animator.locator("canvas.gw-canvas")
         box = canvas.bounding_box()
-        page.mouse.move(box["x"] + 112 + 30, box["y"] + 60)
+        page.mouse.move(box["x"] + int(canvas.get_attribute("data-plot-left")) + 30, box["y"] + 60)
         assert "t = " in animator.locator(".gw-hover").inner_text()
         print(f"T=200, u=16 animator: first render {animator.get_attribute('data-render-ms')} ms; "
               f"{frame_stats(page)}")

@@ -121,3 +121,12 @@ def test_draws_into_a_given_axes_and_rejects_non_axes(draw):
     assert not ax1.patches and ax2.patches  # drew only where it was told
     with pytest.raises(TypeError, match="Axes"):
         draw(ax="not an axes")
+
+
+def test_diagram_text_is_readable_in_the_column():
+    for draw in (diagrams.pipeline_diagram, diagrams.gru_cell_diagram, diagrams.lstm_cell_diagram,
+                 diagrams.unrolled_diagram):
+        fig = draw()
+        sizes = [t.get_fontsize() for t in fig.axes[0].texts]
+        assert sizes and min(sizes) >= diagrams.MIN_FONT_PT, (draw.__name__, min(sizes))
+        plt.close(fig)

@@ -8,6 +8,7 @@
   ``autoReplaceSvg: "nest"`` below keeps that fixed should the script come back.
 - The sidebar's expand/collapse toggles (``<summary>`` with only an icon) get an accessible name
   ("Show or hide the sections of <page>"): axe-core's ``summary-name`` rule.
+- The solutions' ``### BEGIN/END SOLUTION`` marker lines are not shown in the book.
 - Bibliography entries are list items (``role="listitem"``, not the deprecated ``doc-biblioentry``).
 - pydata-sphinx-theme 0.17 logs "Got invalid theme mode" on a reader's first visit (empty
   ``localStorage``); we start such a page in "auto" mode, which is what the theme then picks anyway.
@@ -84,6 +85,22 @@ def fix_bibliography_roles(app, pagename, templatename, context, doctree) -> Non
         context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
 
 
+SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+
+
+def hide_solution_markers(app, doctree, docname) -> None:
+    """Drop the ``### BEGIN/END SOLUTION`` lines (they make the exercises) from the shown code."""
+    from docutils import nodes
+
+    for block in list(doctree.findall(nodes.literal_block)):
+        text = block.astext()
+        if not any(marker in text for marker in SOLUTION_MARKERS):
+            continue
+        kept = "\n".join(line for line in text.split("\n") if line.strip() not in SOLUTION_MARKERS)
+        block.rawsource = kept
+        block.children = [nodes.Text(kept)]
+
+
 def add_paths(app, config) -> None:
     config.templates_path = [str(TEMPLATES), *config.templates_path]
     config.html_static_path = [*config.html_static_path, str(STATIC)]
@@ -98,4 +115,5 @@ def setup(app):
     app.connect("html-page-context", wrap_toctree, priority=900)  # after the theme added its helpers
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)  # after everyone added theirs
     app.connect("html-page-context", fix_bibliography_roles)
+    app.connect("doctree-resolved", hide_solution_markers)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

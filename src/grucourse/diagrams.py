@@ -16,6 +16,8 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
 MAX_STEPS = 10
+MIN_FONT_PT = 10.5  # a 9-inch diagram is shown 684 px wide: smaller text is unreadable on a phone
+LSTM_OUTPUT_GATE = "#6A3D9A"  # purple: distinct from the other gates, 3:1 and more on white
 DEFAULT_STAGES = (
     "raw input\n(signals, text, logs)",
     "preprocessing\nand features",
@@ -88,6 +90,14 @@ def _state_line(ax, start, end, name, color, width=3.0):
     return patch
 
 
+def _readable(ax):
+    """Raise every text of the diagram to at least ``MIN_FONT_PT`` points; return the figure."""
+    for text in ax.texts:
+        if text.get_fontsize() < MIN_FONT_PT:
+            text.set_fontsize(MIN_FONT_PT)
+    return ax.figure
+
+
 def _check_texts(values, name, minimum):
     if isinstance(values, str) or not isinstance(values, (list, tuple)):
         raise TypeError(f"{name} must be a list or tuple of strings, got {type(values).__name__}")
@@ -115,7 +125,7 @@ def pipeline_diagram(stages=DEFAULT_STAGES, notes=None, ax=None):
         if len(notes) != len(stages):
             raise ValueError(f"notes must have one entry per stage: {len(stages)} stages, {len(notes)} notes")
     n = len(stages)
-    width, gap = 2.8, 0.9
+    width, gap = 3.0, 0.7
     total = n * width + (n - 1) * gap
     fig, ax = _canvas(ax, (min(2.4 * n + 0.6, 12.0), 2.6), (-0.3, total + 0.3), (-1.3, 1.1))
     colors = ["#555555"] * n
@@ -130,7 +140,7 @@ def pipeline_diagram(stages=DEFAULT_STAGES, notes=None, ax=None):
         if i < n - 1:
             _arrow(ax, (x + width / 2 + 0.05, 0.0), (x + width / 2 + gap - 0.05, 0.0), kind="flow",
                    linewidth=1.8)
-    return fig
+    return _readable(ax)
 
 
 def gru_cell_diagram(ax=None):
@@ -177,7 +187,7 @@ def gru_cell_diagram(ax=None):
         top = y_gate - (0.28 if x == x_m3 else 0.5)
         _arrow(ax, (x, 0.35), (x, top), "input", "#333333")
         ax.text(x, 0.1, text, ha="center", va="center", fontsize=9)
-    return fig
+    return _readable(ax)
 
 
 def lstm_cell_diagram(ax=None):
@@ -196,7 +206,7 @@ def lstm_cell_diagram(ax=None):
         (x_f, "forget gate\n" + r"$f_t=\sigma(\cdot)$", "f", OKABE_ITO[0]),
         (x_i, "input gate\n" + r"$i_t=\sigma(\cdot)$", "i", OKABE_ITO[3]),
         (x_g, "candidate\n" + r"$g_t=\tanh(\cdot)$", "g", GATE_COLORS["h_tilde"]),
-        (x_o, "output gate\n" + r"$o_t=\sigma(\cdot)$", "o", OKABE_ITO[5]),
+        (x_o, "output gate\n" + r"$o_t=\sigma(\cdot)$", "o", LSTM_OUTPUT_GATE),
     )
     for x, text, gid, color in gates:
         _box(ax, (x, y_gate), 1.9, 1.0, text, gid, color)
@@ -214,11 +224,11 @@ def lstm_cell_diagram(ax=None):
     _arrow(ax, (x_out, y_c), (x_out, y_mid + 0.38), "gate", c_c)
     _op(ax, (x_out, y_h), "×", "expose")
     _arrow(ax, (x_out, y_mid - 0.38), (x_out, y_h + 0.28), "gate", c_c)
-    _arrow(ax, (x_o + 0.95, y_gate), (x_out - 0.28, y_h), "gate", OKABE_ITO[5], r"$o_t$", (0, 0.22))
+    _arrow(ax, (x_o + 0.95, y_gate), (x_out - 0.28, y_h), "gate", LSTM_OUTPUT_GATE, r"$o_t$", (0, 0.22))
     _state_line(ax, (x_out + 0.28, y_h), (11.6, y_h), "h", c_h, width=2.2)
     ax.text(11.7, y_h, r"$h_t$", ha="left", va="center", fontsize=12, color=c_h)
     ax.text(11.0, y_h - 0.5, "hidden state h", ha="center", fontsize=8.5, color=c_h)
-    return fig
+    return _readable(ax)
 
 
 def unrolled_diagram(steps=4, return_sequences=False, ax=None):
@@ -251,4 +261,4 @@ def unrolled_diagram(steps=4, return_sequences=False, ax=None):
             ax.text(x, 2.4, rf"$h_{{{t}}}$", ha="center", va="center", fontsize=11, color=c_h)
     ax.text(right / 2 - 0.3, -1.75, "every cell is the same layer: the same weights W, U, b at every step",
             ha="center", va="bottom", fontsize=9, color="#333333")
-    return fig
+    return _readable(ax)

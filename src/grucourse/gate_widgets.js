@@ -328,7 +328,7 @@ function renderAnimator(model, root) {
 
   function layout(avail) {
     const narrow = avail < 480;
-    const labelW = narrow ? 58 : 112;
+    const labelW = narrow ? 58 : 150; // wide: room for "h̃ₜ candidate" and "unit 7" side by side
     const plotW = Math.max(120, Math.min(avail - labelW - 10, Math.max(240, T * 24))); // 2 px: the border
     const rowH = Math.max(4, Math.min(14, Math.floor(88 / maxRows))); // 8 units: 11 px rows, labelled
     const gap = 8;
@@ -341,6 +341,7 @@ function renderAnimator(model, root) {
     }
     lay = { narrow, labelW, plotW, cellW: plotW / T, rowH, axisY: y, cssW: labelW + plotW + 8, cssH: y + axisH };
     dpr = sizeCanvas(canvas, lay.cssW, lay.cssH);
+    canvas.dataset.plotLeft = String(labelW); // where the heat maps start (CSS px), for tests
     prerender();
   }
 

@@ -353,7 +353,7 @@ def plot_gate_trace(trace: GateTrace, title: str, units=None, events=None, axes=
     ``units`` picks columns of the trace (default: all); ``events`` maps a label to a step drawn
     as a dashed vertical line (e.g. ``{"write": 0, "marker": 40}``). Returns the figure.
     """
-    from grucourse.plots import GATE_COLORS, label
+    from grucourse.plots import GATE_COLORS, STEP_LABEL, integer_steps, label
 
     import matplotlib.pyplot as plt
 
@@ -361,7 +361,7 @@ def plot_gate_trace(trace: GateTrace, title: str, units=None, events=None, axes=
         raise TypeError(f"trace must be a GateTrace, got {type(trace).__name__}")
     cols = list(range(len(trace.units))) if units is None else [trace.units.index(u) for u in units]
     if axes is None:
-        fig, axes = plt.subplots(2, 1, figsize=(8.0, 4.8), sharex=True)
+        fig, axes = plt.subplots(2, 1, figsize=(7.2, 4.8), sharex=True)
     fig = axes[0].figure
     t = np.arange(trace.x.shape[0])  # (T,)
     many = len(cols) > 1
@@ -376,11 +376,16 @@ def plot_gate_trace(trace: GateTrace, title: str, units=None, events=None, axes=
                            label=name if j == 0 else None)
         for name, step in (events or {}).items():
             panel.axvline(step, color="0.3", ls=":", lw=1)
-            panel.annotate(name, (step, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -10),
-                           textcoords="offset points", fontsize=8, color="0.3")
-        panel.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
+            if panel is axes[0]:  # named once, above the plot: never on the curves
+                panel.annotate(name, (step, 1.0), xycoords=("data", "axes fraction"), xytext=(0, 3),
+                               textcoords="offset points", fontsize=10, color="0.25", ha="center",
+                               va="bottom")
+        panel.legend(loc="center left", bbox_to_anchor=(1.01, 0.5))  # beside the data, never on it
     label(axes[0], title, "", "gate value (0 to 1)")
-    label(axes[1], "", "time step t", "value (-1 to 1)")
+    if events:
+        axes[0].set_title(title, pad=18)  # room for the event names above the plot
+    label(axes[1], "", STEP_LABEL, "value (−1 to 1)")
+    integer_steps(axes[1])  # whole time steps only
     axes[0].set_ylim(-0.05, 1.05)
     axes[1].set_ylim(-1.05, 1.05)
     fig.tight_layout()
