@@ -29,12 +29,16 @@ $(STAMP): requirements.txt pyproject.toml
 
 # Outputs never reach git: nbstripout cleans every notebook on its way into the index (see .gitattributes),
 # so running and saving a notebook in JupyterLab leaves `git status` clean.
-git-filter: $(STAMP)
+# Kernel details a run adds to metadata.language_info (the committed notebooks keep only its name).
+NBSTRIPOUT_KEYS := $(addprefix metadata.language_info.,codemirror_mode file_extension mimetype nbconvert_exporter \
+                   pygments_lexer version)
+NBSTRIPOUT := "$(abspath $(BIN))/python" -m nbstripout --keep-id --extra-keys "$(NBSTRIPOUT_KEYS)"
+git-filter:  # after $(STAMP) in `make venv`; needs nbstripout in $(VENV)
 	@echo "[3/3] Registering nbstripout as the git filter for notebooks ..."
 	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
-	  git config filter.nbstripout.clean '"$(CURDIR)/$(BIN)/python" -m nbstripout --keep-id'; \
+	  git config filter.nbstripout.clean '$(NBSTRIPOUT)'; \
 	  git config filter.nbstripout.smudge cat; \
-	  git config diff.ipynb.textconv '"$(CURDIR)/$(BIN)/python" -m nbstripout --keep-id -t'; \
+	  git config diff.ipynb.textconv '$(NBSTRIPOUT) -t'; \
 	else echo "      (not a git clone: nothing to register)"; fi
 
 venv: $(STAMP) git-filter  ## create .venv, install requirements.txt, register the notebook git filter
