@@ -49,14 +49,45 @@ def carry_params(b_z: float = -14.0) -> GRUParams:
     return _params(b_z=float(b_z), z_marker=0.0, b_r=10.0, r_marker=0.0, u_h=1.0)
 
 
-def reset_at_marker_params(use_reset_gate: bool = True) -> GRUParams:
+def reset_at_marker_params(use_reset_gate: bool = True, u_h: float = 1.0) -> GRUParams:
     """Like :func:`carry_params`, and at the marker the update gate opens and the reset gate closes.
 
-    Then ``h~ = tanh(0 + r h) ~ 0`` and ``h_t ~ h~``: the state is wiped. With
-    ``use_reset_gate=False`` the reset gate stays open, so the marker step writes
-    ``tanh(h_{t-1})`` instead of zero (the update gate alone cannot forget).
+    The open update gate overwrites: ``h_t ~ h~_t = tanh(0 + U_h r_t h_{t-1})``. With the reset
+    gate closed (``r ~ 0``) the candidate is ``~0`` whatever the past, so the state is wiped.
+    With ``use_reset_gate=False`` the reset gate stays open and the marker step writes
+    ``tanh(U_h h_{t-1})``, which still depends on the past; with ``u_h=0`` as well the candidate
+    ignores the past by itself and the update gate alone wipes the state.
     """
-    return _params(b_z=-14.0, z_marker=OPEN, b_r=10.0, r_marker=-20.0 if use_reset_gate else 0.0, u_h=1.0)
+    return _params(b_z=-14.0, z_marker=OPEN, b_r=10.0, r_marker=-20.0 if use_reset_gate else 0.0,
+                   u_h=float(u_h))
+
+
+def written_share(params: GRUParams, x, value_feature: int = 0, write_step: int = 0) -> np.ndarray:
+    """How much of the value written at ``write_step`` is still in the state, for every later step.
+
+    ``share_k = (h_{w+k} - h'_{w+k}) / (h_w - h'_w)`` for ``k = 0 .. T-1-w``, where ``h`` is the
+    state of unit 0 on ``x`` ``(T, d)`` and ``h'`` the state of the same run with feature
+    ``value_feature`` zeroed at step ``w``. This is what the gate playground reports. It equals
+    the update gate's keep product ``prod_{s=w+1}^{w+k} (1 - z_s)`` only when the candidate
+    does not feed the old state back (``U_h = 0``) and the gates do not depend on the value.
+    """
+    from grucourse.gru import gru_forward
+
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 2 or x.shape[1] != params.input_size:
+        raise ValueError(f"x must be one sequence of shape (T, {params.input_size}), got shape {x.shape}")
+    if not 0 <= write_step < x.shape[0] - 1:
+        raise ValueError(f"write_step must be a step in [0, {x.shape[0] - 1}), got {write_step!r}")
+    if not 0 <= value_feature < x.shape[1]:
+        raise ValueError(f"value_feature must be in [0, {x.shape[1]}), got {value_feature!r}")
+    x0 = x.copy()  # (T, d)
+    x0[write_step, value_feature] = 0.0
+    _, with_value = gru_forward(x[None], params, return_gates=True)  # h: (1, T, u)
+    _, without = gru_forward(x0[None], params, return_gates=True)
+    diff = with_value["h"][0, write_step:, 0] - without["h"][0, write_step:, 0]  # (T - w,)
+    if abs(diff[0]) < 1e-12:
+        raise ValueError(f"nothing was written: feature {value_feature} at step {write_step} does not change h")
+    return diff / diff[0]  # (T - w,): share_0 = 1
 
 
 def demo_sequence(T: int, rng: np.random.Generator, write_value: float = 1.0, marker: int | None = None,
