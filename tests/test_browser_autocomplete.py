@@ -121,3 +121,70 @@ def test_reference_top_k_is_numpy():
     rng = np.random.default_rng(0)
     probs = rng.dirichlet(np.ones(5))
     assert [c for c, _ in top_k(probs, "abcde", 2)] == ["abcde"[i] for i in np.argsort(-probs)[:2]]
+
+
+LAB_NOTEBOOK = {
+    "cells": [{"cell_type": "code", "execution_count": None, "id": "ac-lab-0", "metadata": {}, "outputs": [],
+               "source": ["from grucourse.autocomplete import autocomplete\n",
+                          "from grucourse.charlm import ALPHABET\n",
+                          "from grucourse.gru import init_gru_params\n",
+                          "import numpy as np\n",
+                          "rng = np.random.default_rng(5)\n",
+                          "params = init_gru_params(36, 8, rng, scale=1.5, convention='keras', reset_after=True)\n",
+                          "autocomplete(params, rng.normal(size=(8, 36)), rng.normal(size=36), ALPHABET, text='ab')"]}],
+    "metadata": {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+                 "language_info": {"name": "python"}},
+    "nbformat": 4, "nbformat_minor": 5,
+}
+
+
+def test_autocomplete_in_jupyterlab(browser_context, tmp_path):  # noqa: F811
+    """The widget renders live in JupyterLab and its suggestions follow the typed text (numpy reference)."""
+    from grucourse.autocomplete import autocomplete_payload
+    from grucourse.charlm import ALPHABET
+    from grucourse.gru import init_gru_params
+
+    from browser_support import jupyterlab_server
+
+    rng = np.random.default_rng(5)
+    params = init_gru_params(36, 8, rng, scale=1.5, convention="keras", reset_after=True)
+    payload = autocomplete_payload(params, rng.normal(size=(8, 36)), rng.normal(size=36), ALPHABET)
+    notebook = tmp_path / "autocomplete_lab.ipynb"
+    notebook.write_text(json.dumps(LAB_NOTEBOOK))
+    with jupyterlab_server(tmp_path, notebook) as (base, _):
+        page = browser_context.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        try:
+            page.goto(f"{base}/lab/tree/{notebook.name}", wait_until="load", timeout=60_000)
+            page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
+                                   " && window.jupyterapp.shell.currentWidget.sessionContext"
+                                   " && window.jupyterapp.shell.currentWidget.sessionContext.session"
+                                   " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel"
+                                   " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel"
+                                   ".status === 'idle'", timeout=90_000)
+            page.evaluate("void window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            page.wait_for_selector(".ac-root[data-ready='true']", timeout=90_000)
+            root = page.locator(".ac-root").first
+            assert root.get_attribute("data-text") == "ab"
+            box = root.locator("input.ac-input")
+            box.click()
+            box.press("End")  # type after the initial text
+            seen = []
+            for i, ch in enumerate("cde"):
+                box.press(ch)
+                assert root.get_attribute("data-text") == "ab" + "cde"[: i + 1]
+                got = root.evaluate(SUGGESTIONS)
+                want = top_k(reference_run(payload, "ab" + "cde"[: i + 1])["probs"][-1], ALPHABET, 5)
+                assert [c for c, _ in got] == [c for c, _ in want]
+                assert max(abs(g - w) for (_, g), (_, w) in zip(got, want, strict=True)) < 1e-5
+                seen.append(tuple(c for c, _ in got))
+            assert len(set(seen)) == 3, seen
+            root.screenshot(path=str(tmp_path / "lab-autocomplete.png"))
+            print(f"\nJupyterLab: typed 'cde', suggestions equal numpy; screenshot in {tmp_path}")
+            assert not [e for e in errors if "ac-" in e or "autocomplete" in e.lower()], errors
+        except Exception:
+            page.screenshot(path=str(tmp_path / "lab-failure.png"), full_page=True)
+            raise
+        finally:
+            page.close()
