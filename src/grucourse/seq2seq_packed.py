@@ -199,3 +199,54 @@ def train_packed(seeds, *, kinds=KINDS, units=None, embed_dim=8, max_len=12, ste
         idx = order[(i % per_epoch) * batch_size:][:batch_size]  # (batch_size,)
         step(data.src[idx], data.src_mask[idx], data.dec_in[idx], data.target[idx], data.tgt_mask[idx])
     return packed
+
+
+def evaluate_by_length(packed, seeds, lengths, *, n_test=100, max_len=12):
+    """Greedy and teacher-forced accuracies of every packed model on ``n_test`` unseen pairs per length.
+
+    Returns a ``pandas.DataFrame`` with one row per (kind, length, seed) and columns
+    ``sequence_accuracy``, ``token_accuracy`` (both under greedy decoding) and
+    ``teacher_forced_token_accuracy`` (the decoder fed the true previous tokens).
+    """
+    from grucourse.seq2seq import greedy_decode, sequence_accuracy, token_accuracy
+
+    import pandas as pd
+
+    seeds, lengths = list(seeds), list(lengths)
+    if not lengths or any(isinstance(L, bool) or not isinstance(L, (int, np.integer)) or not 1 <= L <= max_len
+                          for L in lengths):
+        raise ValueError(f"lengths must be integers in 1..max_len={max_len}, got {lengths}")
+    tests = [stack_pairs([seed_data(s, n_test, max_len, "test", length=L) for s in seeds]) for L in lengths]
+    src = np.concatenate([t.src for t in tests])  # (n_test * n_lengths, S, T): one greedy run for all
+    dec_in = np.concatenate([t.dec_in for t in tests])  # (n_test * n_lengths, S, T + 1)
+    rows = []
+    for kind, model in packed.items():
+        if model.S != len(seeds):
+            raise ValueError(f"the packed {kind} model holds {model.S} seeds, but {len(seeds)} seeds were given")
+        greedy = greedy_decode(model.probs, src, max_len + 1)  # (n, S, T + 1)
+        forced = model.probs(src, dec_in).argmax(-1)  # (n, S, T + 1)
+        for i, (L, test) in enumerate(zip(lengths, tests, strict=True)):
+            part = slice(i * n_test, (i + 1) * n_test)
+            seq = sequence_accuracy(greedy[part], test, axis=0)  # (S,)
+            tok = token_accuracy(greedy[part], test, axis=(0, 2))  # (S,)
+            tf_tok = token_accuracy(forced[part], test, axis=(0, 2))  # (S,)
+            rows += [{"kind": kind, "length": L, "seed": s, "sequence_accuracy": float(seq[j]),
+                      "token_accuracy": float(tok[j]), "teacher_forced_token_accuracy": float(tf_tok[j])}
+                     for j, s in enumerate(seeds)]
+    return pd.DataFrame(rows)
+
+
+def mean_with_interval(df, column, by=("kind", "length")):
+    """Mean of ``column`` over seeds for every group ``by``, with its 95% Student-t interval (``low``, ``high``)."""
+    from scipy import stats
+
+    def summary(x):
+        x = np.asarray(x, dtype=float)  # (n_seeds,)
+        half = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)) if len(x) > 1 else np.nan
+        return {"mean": x.mean(), "low": x.mean() - half, "high": x.mean() + half, "seeds": len(x)}
+
+    import pandas as pd
+
+    rows = [{**dict(zip(by, key if isinstance(key, tuple) else (key,), strict=True)), **summary(g[column])}
+            for key, g in df.groupby(list(by), sort=False)]
+    return pd.DataFrame(rows)

@@ -3,6 +3,7 @@
 - ``core``: :class:`Exercise` (``check``, ``hint``, ``solution``), :class:`CheckResult` and the verdicts.
 - ``reader_tasks``: exercise set 1 (written reader tasks and the quiz).
 - ``gru_by_hand``, ``gates_by_design``, ``training``: exercise sets 2, 3 and 4.
+- ``seq2seq``: exercise set 7 (one greedy decoding step, masked attention weights).
 - ``language_model``: exercise set 8 (perplexity, temperature, one step of stateful generation).
 
 Notebooks import the exercise objects from here: ``from grucourse.checks import ex_gru_step``.
@@ -13,6 +14,7 @@ from grucourse.checks.gates_by_design import Carry, HalfLife, ResetAtMarker, one
 from grucourse.checks.gru_by_hand import GRUSequence, GRUStep, ParamCount, ToKeras, UnitsForBudget, _step_variant
 from grucourse.checks.language_model import GenerationStep, Perplexity, Temperature
 from grucourse.checks.reader_tasks import QUIZ, READER_TASKS, ReaderTask, show_quiz
+from grucourse.checks.seq2seq import GreedyStep, MaskedAttention
 from grucourse.checks.training import BeatBaseline
 
 reader_task_1, reader_task_2, reader_task_3, reader_task_4, reader_task_5 = READER_TASKS
@@ -29,9 +31,12 @@ ex_train = BeatBaseline()
 ex_perplexity = Perplexity()
 ex_temperature = Temperature()
 ex_generation_step = GenerationStep()
+ex_greedy_step = GreedyStep()
+ex_masked_attention = MaskedAttention()
 
 EXERCISES = (*READER_TASKS, ex_gru_step, ex_gru_sequence, ex_param_count, ex_to_keras, ex_units_for_budget,
-             ex_half_life, ex_carry, ex_reset, ex_train, ex_perplexity, ex_temperature, ex_generation_step)
+             ex_half_life, ex_carry, ex_reset, ex_train, ex_perplexity, ex_temperature, ex_generation_step,
+             ex_greedy_step, ex_masked_attention)
 
 __all__ = [
     "CORRECT", "INCORRECT", "INVALID", "NOT_ATTEMPTED", "CheckResult", "Exercise", "EXERCISES", "QUIZ",
@@ -39,4 +44,5 @@ __all__ = [
     "reader_task_1", "reader_task_2", "reader_task_3", "reader_task_4", "reader_task_5",
     "ex_gru_step", "ex_gru_sequence", "ex_param_count", "ex_to_keras", "ex_units_for_budget",
     "ex_half_life", "ex_carry", "ex_reset", "ex_train", "ex_perplexity", "ex_temperature", "ex_generation_step",
+    "ex_greedy_step", "ex_masked_attention",
 ]
