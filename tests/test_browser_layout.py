@@ -147,31 +147,51 @@ def pages_or_skip() -> list[str]:
     return pages
 
 
-def test_nothing_cut_off_and_page_weight_at_desktop_width(browser, server):
-    """1280 x 900: no block wider than its box (unless the page says it scrolls); page weight budget."""
+@pytest.fixture(scope="module")
+def desktop(browser, server):
+    """Load every page once at 1280 x 900: its cut blocks, its weight and (if present) axe's violations."""
     context = browser.new_context(viewport=DESKTOP)
-    problems, total = [], 0
+    results = {}
     for rel in pages_or_skip():
         page, widgets = open_page(context, f"{server}/{rel}")
         try:
             found = page.evaluate(CUT_BLOCKS)
             loaded = page.evaluate(PAGE_BYTES)
-            budget = MAX_WIDGET_PAGE_BYTES if widgets else MAX_PAGE_BYTES
-            print(f"{rel}: {found['checked']} blocks, {len(found['cut'])} cut; "
-                  f"{loaded / 1e6:.2f} MB loaded{' (widgets)' if widgets else ''}")
-            total += len(found["cut"])
-            problems += [f"{rel}: cut {c}" for c in found["cut"]]
-            if loaded > budget:
-                problems.append(f"{rel}: loads {loaded / 1e6:.2f} MB, budget {budget / 1e6:.0f} MB")
             if rel in SCREENSHOT_PAGES:
                 SHOTS.mkdir(parents=True, exist_ok=True)
                 shot = SHOTS / f"{Path(rel).stem}-1280x900.png"
                 page.screenshot(path=str(shot), full_page=True)
-                print(f"  screenshot {shot}")
+                print(f"\nscreenshot {shot}")
+            violations = None
+            if AXE.exists():
+                page.add_script_tag(path=str(AXE))
+                violations = page.evaluate(AXE_RUN)
         finally:
             page.close()
+        results[rel] = {"widgets": widgets, "checked": found["checked"], "cut": found["cut"], "bytes": loaded,
+                        "violations": violations}
     context.close()
-    print(f"cut blocks in all pages: {total}")
+    return results
+
+
+def test_nothing_cut_off_at_desktop_width(desktop):
+    """1280 x 900: no block wider than its box, unless the page says that it scrolls."""
+    problems = []
+    for rel, r in desktop.items():
+        print(f"{rel}: {r['checked']} blocks, {len(r['cut'])} cut")
+        problems += [f"{rel}: cut {c}" for c in r["cut"]]
+    print(f"cut blocks in all pages: {len(problems)}")
+    assert not problems, "\n".join(problems)
+
+
+def test_page_weight(desktop):
+    """Everything one page loads (cache off): at most 3 MB, or 7 MB with the widget manager."""
+    problems = []
+    for rel, r in desktop.items():
+        budget = MAX_WIDGET_PAGE_BYTES if r["widgets"] else MAX_PAGE_BYTES
+        print(f"{rel}: {r['bytes'] / 1e6:.2f} MB{' (widgets)' if r['widgets'] else ''}")
+        if r["bytes"] > budget:
+            problems.append(f"{rel}: loads {r['bytes'] / 1e6:.2f} MB, budget {budget / 1e6:.0f} MB")
     assert not problems, "\n".join(problems)
 
 
@@ -180,7 +200,7 @@ def test_widgets_fit_a_phone(browser, server):
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
     problems, widget_pages = [], 0
     for rel in pages_or_skip():
-        page, widgets = open_page(context, f"{server}/{rel}")
+        page, _ = open_page(context, f"{server}/{rel}")
         try:
             found = page.evaluate(PHONE_PROBLEMS)
             widget_pages += page.locator(".gw-root").count() > 0
@@ -198,22 +218,15 @@ def test_widgets_fit_a_phone(browser, server):
     assert widget_pages > 0, "no page holds gate widgets: the phone layout of the widgets was not checked"
 
 
-def test_axe_finds_no_serious_violations(browser, server):
+def test_axe_finds_no_serious_violations(desktop):
     """axe-core on every page: 0 critical and 0 serious violations (moderate and minor are printed)."""
     require(AXE.exists(), f"{AXE} is missing: run `make js` (npm ci installs axe-core from package-lock.json)")
-    context = browser.new_context(viewport=DESKTOP)
     problems, by_impact = [], collections.Counter()
-    for rel in pages_or_skip():
-        page, _ = open_page(context, f"{server}/{rel}")
-        try:
-            page.add_script_tag(path=str(AXE))
-            violations = page.evaluate(AXE_RUN)
-        finally:
-            page.close()
+    for rel, r in desktop.items():
+        violations = r["violations"]
         by_impact.update(v["impact"] for v in violations)
         print(f"{rel}: " + (", ".join(f"{v['id']} ({v['impact']}, {v['nodes']})" for v in violations) or "clean"))
         problems += [f"{rel}: {v['id']} ({v['impact']}) on {v['nodes']} nodes, e.g. {v['target']}"
                      for v in violations if v["impact"] in ("critical", "serious")]
-    context.close()
     print("violations by impact over all pages:", dict(by_impact))
     assert not problems, "\n".join(problems)
