@@ -85,7 +85,8 @@ def export(cache, notebooks: list[Path], folder: Path) -> None:
         target = folder / path.relative_to(ROOT)
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(executed, target)
-    print(f"wrote {len(notebooks)} executed notebooks to {folder.relative_to(ROOT)}/", flush=True)
+    shown = folder.relative_to(ROOT) if folder.is_relative_to(ROOT) else folder
+    print(f"wrote {len(notebooks)} executed notebooks to {shown}/", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
