@@ -170,3 +170,52 @@ def test_readout_accuracy_matches_keras():
         readout_accuracy(from_keras(model.get_layer("gru")), [head[0][:3], head[1]], X, y)
     with pytest.raises(ValueError, match="one label per sequence"):
         readout_accuracy(from_keras(model.get_layer("gru")), head, X, y[:5])
+
+
+@pytest.mark.keras
+def test_compare_update_bias_pairs_the_arms():
+    from grucourse.experiments import compare_update_bias
+    from grucourse.initialisers import update_gate_bias
+
+    kw = {"units": 3, "n_train": 64, "n_test": 40, "epochs": 1}
+    same = compare_update_bias(3, [0, 1], update_bias=0.0, **kw)  # b_z = 0 is Keras's default
+    assert list(same.columns) == ["seed", "lag", "init", "update_bias", "test_accuracy"]
+    assert len(same) == 4 and set(same.init) == {"default", "update bias"}
+    wide = same.pivot(index="seed", columns="init", values="test_accuracy")
+    np.testing.assert_array_equal(wide["default"], wide["update bias"])  # same start, data, batches
+    models = {}
+    compare_update_bias(3, [0, 1], update_bias=3.0, models=models, **{**kw, "epochs": 1})
+    b_default = update_gate_bias(models[("default", 0)].get_layer("gru"))
+    b_keep = update_gate_bias(models[("update bias", 0)].get_layer("gru"))
+    assert np.all(b_keep > b_default + 2.0)  # one epoch of Adam at lr 0.01 moves a bias far less than 1
+
+
+def test_compare_update_bias_bad_input():
+    from grucourse.experiments import compare_update_bias
+
+    with pytest.raises(ValueError, match="update_bias must be a finite number"):
+        compare_update_bias(3, [0], update_bias=float("nan"))
+    with pytest.raises(ValueError, match="seeds has repeated values"):
+        compare_update_bias(3, [0, 0])
+
+
+def test_readout_accuracy_fixed_at():
+    from grucourse.experiments import readout_accuracy, readout_accuracy_fixed_at, with_gate_fixed
+    from grucourse.gru import init_gru_params
+
+    rng = np.random.default_rng(0)
+    p = init_gru_params(5, 4, rng, scale=1.5, convention="keras", reset_after=True)
+    head = [rng.normal(size=(4, 4)), rng.normal(size=4)]
+    X, y = recall_data(5, 0, 200)  # (200, 6, 5)
+    free = readout_accuracy(p, head, X, y)
+    everywhere = readout_accuracy(with_gate_fixed(p, "r", 1.0), head, X, y)
+    assert free != everywhere  # fixing r changes the predictions of this GRU
+    assert readout_accuracy_fixed_at(p, head, X, y, "r", 1.0, range(6)) == everywhere
+    # from h_0 = 0 the reset gate has nothing to reset at step 0, so fixing it there changes nothing
+    assert readout_accuracy_fixed_at(p, head, X, y, "r", 1.0, [0]) == free
+    with pytest.raises(ValueError, match=r"steps must lie in \[0, 6\)"):
+        readout_accuracy_fixed_at(p, head, X, y, "r", 1.0, [6])
+    with pytest.raises(ValueError, match="steps is empty"):
+        readout_accuracy_fixed_at(p, head, X, y, "r", 1.0, [])
+    with pytest.raises(ValueError, match="one label per sequence"):
+        readout_accuracy_fixed_at(p, head, X, y[:3], "z", 0.5, [1])

@@ -282,13 +282,72 @@ def train_recall_models(kind, lag, seeds, *, train_on="each", units=16, n_train=
         data = [recall_data(lag, s, n_train, n_symbols) for s in seeds]
     else:
         data = [mixed_recall_data(lag, s, n_train, n_symbols)[:2] for s in seeds]
+    _fit_packed(models, kind, data, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
+                shuffle_seed=seeds[0])
+    return models
+
+
+def _fit_packed(models, kind, data, *, epochs, batch_size, learning_rate, shuffle_seed):
+    """Train ``models`` packed on their own ``data[s] = (X (n, T, f), y (n,))``; weights copied back."""
+    import keras
+
     X = np.concatenate([x for x, _ in data], axis=2)  # (n, T, S*f): model s reads its own block
     y = np.stack([t for _, t in data], axis=1)  # (n, S)
     packed = build_packed(models, kind, learning_rate)
-    keras.utils.set_random_seed(seeds[0])
-    packed.fit(_batches(X, y, batch_size, seeds[0]), epochs=epochs, shuffle=False, verbose=0)  # shuffled above
+    keras.utils.set_random_seed(shuffle_seed)
+    packed.fit(_batches(X, y, batch_size, shuffle_seed), epochs=epochs, shuffle=False, verbose=0)  # shuffled above
     unpack_into(packed, models, kind)
-    return models
+
+
+def compare_update_bias(lag, seeds, update_bias=3.0, *, units=16, n_train=1500, n_test=500, epochs=5,
+                        batch_size=32, learning_rate=1e-2, n_symbols=4, models=None):
+    """GRUs trained on delayed recall at one ``lag``, from Keras's default start and with ``b_z = update_bias``.
+
+    Keras convention: ``z_t = sigmoid(x_t W_z + h_{t-1} U_z + b_z)`` and ``z ~ 1`` keeps the old
+    state, so ``update_bias = 3`` starts every unit at ``z ~ sigmoid(3) ~ 0.95`` ("keep"); Keras's
+    default is ``b_z = 0`` (``z ~ 0.5``). The pair of models for seed ``s`` is paired: both start
+    from the weights ``build_model`` draws after ``keras.utils.set_random_seed(s)``, the second
+    with its update-gate bias overwritten (:func:`grucourse.initialisers.set_update_gate_bias`),
+    and both see the same training set in the same minibatch order. All ``2 S`` models are
+    trained packed in one layer. Returns a ``pandas.DataFrame`` with columns ``seed, lag, init``
+    (``"default"`` or ``"update bias"``), ``update_bias`` (Keras convention; 0 for the default),
+    ``test_accuracy``; pass a dict as ``models`` to receive the Keras models under ``(init, seed)``.
+    """
+    from grucourse.initialisers import set_update_gate_bias
+
+    import keras
+    import pandas as pd
+
+    seeds = _check_int_list(seeds, "seeds", 0)
+    lag = _check_positive_int(lag, "lag")
+    n_train = _check_positive_int(n_train, "n_train", 2)
+    n_test = _check_positive_int(n_test, "n_test")
+    epochs = _check_positive_int(epochs, "epochs")
+    batch_size = _check_positive_int(batch_size, "batch_size")
+    if isinstance(update_bias, bool) or not isinstance(update_bias, (int, float)) or not np.isfinite(update_bias):
+        raise ValueError(f"update_bias must be a finite number (Keras convention), got {update_bias!r}")
+    if models is not None and not isinstance(models, dict):
+        raise TypeError(f"models must be a dict to fill (or None), got {type(models).__name__}")
+    arms = []
+    for init in ("default", "update bias"):
+        for s in seeds:
+            keras.utils.set_random_seed(s)
+            m = build_model("GRU", units, n_symbols + 1, n_symbols, seq_len=lag + 1, learning_rate=learning_rate)
+            if init == "update bias":
+                set_update_gate_bias(m.get_layer("gru"), float(update_bias))
+            arms.append((init, s, m))
+    data = [recall_data(lag, s, n_train, n_symbols) for _, s, _ in arms]
+    _fit_packed([m for _, _, m in arms], "GRU", data, epochs=epochs, batch_size=batch_size,
+                learning_rate=learning_rate, shuffle_seed=seeds[0])
+    rows = []
+    for init, s, m in arms:
+        X_test, y_test = recall_data(lag, s, n_test, n_symbols, split="test")
+        rows.append({"seed": s, "lag": lag, "init": init,
+                     "update_bias": float(update_bias) if init == "update bias" else 0.0,
+                     "test_accuracy": _accuracy(m, X_test, y_test)})
+        if models is not None:
+            models[(init, s)] = m
+    return pd.DataFrame(rows)
 
 
 def _batches(X, y, batch_size, seed):
@@ -408,3 +467,32 @@ def readout_accuracy(params, head, X, y):
         raise ValueError(f"y must have one label per sequence, shape ({np.shape(X)[0]},), got {y.shape}")
     scores = gru_forward(X, params) @ W + b  # (n, C)
     return float(np.mean(np.argmax(scores, axis=1) == y))
+
+
+def readout_accuracy_fixed_at(params, head, X, y, gate, value, steps):
+    """:func:`readout_accuracy` with ``gate`` fixed at ``value`` at the given ``steps`` only.
+
+    At a step in ``steps`` the GRU runs with :func:`with_gate_fixed` ``(params, gate, value)``;
+    at every other step with ``params``. This switches a gate off during one phase of a
+    sequence (for example the blank prefix, or the step that holds the symbol).
+    """
+    from grucourse.gru import gru_step
+    from grucourse.validate import check_sequences
+
+    fixed = with_gate_fixed(params, gate, value)
+    X = check_sequences(X, name="X")  # (n, T, d)
+    n, T, _ = X.shape
+    steps = _check_int_list(list(steps), "steps", 0)
+    if max(steps) >= T:
+        raise ValueError(f"steps must lie in [0, {T}) for sequences of {T} steps, got {max(steps)}")
+    chosen = set(steps)
+    h = np.zeros((n, params.units))  # (n, u)
+    for t in range(T):
+        h, _ = gru_step(X[:, t], h, fixed if t in chosen else params)  # (n, u)
+    W, b = (np.asarray(w, dtype=np.float64) for w in head)
+    if W.ndim != 2 or W.shape[0] != params.units or b.shape != (W.shape[1],):
+        raise ValueError(f"head must be [W ({params.units}, C), b (C,)], got shapes {W.shape} and {b.shape}")
+    y = np.asarray(y)
+    if y.shape != (n,):
+        raise ValueError(f"y must have one label per sequence, shape ({n},), got {y.shape}")
+    return float(np.mean(np.argmax(h @ W + b, axis=1) == y))  # (n, C) scores -> accuracy
