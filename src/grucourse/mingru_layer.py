@@ -49,12 +49,17 @@ def _hillis_steele(a, b, axis, levels=None):
             k = 2**i
             a, b = a * _shift(a, k, 1.0, axis), b + a * _shift(b, k, 0.0, axis)  # combine with t - k
         return a, b
+    n_static = a.shape[axis]
+    if n_static is not None:  # known length: unroll ceil(log2 n) levels
+        return _hillis_steele(a, b, axis, int(np.ceil(np.log2(n_static))) if n_static > 1 else 0)
     n = tf.shape(a)[axis]
 
     def body(k, a, b):
         return k * 2, a * _shift(a, k, 1.0, axis), b + a * _shift(b, k, 0.0, axis)
 
-    _, a, b = tf.while_loop(lambda k, a, b: k < n, body, (tf.constant(1), a, b))
+    free = tf.TensorShape([None] * a.shape.rank)
+    _, a, b = tf.while_loop(lambda k, a, b: k < n, body, (tf.constant(1), a, b),
+                            shape_invariants=(tf.TensorShape([]), free, free))
     return a, b
 
 
@@ -101,7 +106,8 @@ class MinGRU(keras.layers.Layer):
     Masks are not supported: the layer raises a ``ValueError`` rather than ignore padding.
     """
 
-    def __init__(self, units, return_sequences=False, method="scan", chunk=8, bias_z_init=0.0, **kwargs):
+    def __init__(self, units, return_sequences=False, method="scan", chunk=8, bias_z_init=0.0,
+                 kernel_constraint=None, **kwargs):
         super().__init__(**kwargs)
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
             raise ValueError(f"units must be a positive integer, got {units!r}")
@@ -111,6 +117,7 @@ class MinGRU(keras.layers.Layer):
             raise ValueError(f"chunk must be a positive integer (steps per chunk), got {chunk!r}")
         self.units, self.return_sequences, self.method = int(units), bool(return_sequences), method
         self.chunk, self.bias_z_init = int(chunk), float(bias_z_init)
+        self.kernel_constraint = keras.constraints.get(kernel_constraint)
         self.supports_masking = False
 
     def build(self, input_shape):
@@ -118,7 +125,8 @@ class MinGRU(keras.layers.Layer):
             raise ValueError(f"MinGRU expects inputs of shape (batch, time, features) with known "
                              f"features, got {tuple(input_shape)}")
         d, u = int(input_shape[-1]), self.units
-        self.kernel = self.add_weight(name="kernel", shape=(d, 2 * u), initializer="glorot_uniform")
+        self.kernel = self.add_weight(name="kernel", shape=(d, 2 * u), initializer="glorot_uniform",
+                                      constraint=self.kernel_constraint)
         init = np.concatenate([np.full(u, self.bias_z_init), np.zeros(u)]).astype("float32")  # (2u,)
         self.bias = self.add_weight(name="bias", shape=(2 * u,),
                                     initializer=keras.initializers.Constant(init))
@@ -160,7 +168,8 @@ class MinGRU(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "units": self.units, "return_sequences": self.return_sequences,
-                "method": self.method, "chunk": self.chunk, "bias_z_init": self.bias_z_init}
+                "method": self.method, "chunk": self.chunk, "bias_z_init": self.bias_z_init,
+                "kernel_constraint": keras.constraints.serialize(self.kernel_constraint)}
 
     def to_params(self):
         """The weights as a :class:`grucourse.mingru.MinGRUParams` for the numpy reference."""
