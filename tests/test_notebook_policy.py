@@ -96,3 +96,33 @@ def test_clean_notebooks_tool_agrees():
 
     dirty = [p for p in NOTEBOOKS if clean_notebooks.dumps(clean_notebooks.clean(load(p))) != p.read_text()]
     assert not dirty, f"run python tools/clean_notebooks.py on: {dirty}"
+
+
+# Book-only MyST that JupyterLab (jupyterlab-myst) shows as raw text or drops: links, citations, code
+# listings and glued numbers are written so that they render in both places (see the links below).
+BOOK_ONLY = {
+    "{doc}": "a Markdown link: [chapter 5](05_long_term_dependencies.ipynb)",
+    "{ref}": "a Markdown link to the notebook, with #a-heading-slug for a section",
+    "{cite": 'plain text, "Cho et al. (2014)", with the entry in references.bib',
+    "literalinclude": "a code cell that calls grucourse.show.show_source(fn)",
+    "{glue": "print the number in the cell (the prose says 'the cell above prints ...')",
+    "{numref}": "a Markdown link",
+    "{eq}": "a Markdown link or the equation itself",
+}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_markdown_renders_in_jupyterlab_too(path):
+    cells = load(path)["cells"]
+    markdown = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    found = {k: fix for k, fix in BOOK_ONLY.items() if k in markdown}
+    assert not found, f"book-only MyST in {path.name}: " + "; ".join(f"{k} -> use {v}" for k, v in found.items())
+    assert not re.search(r"^\([\w.-]+\)=\s*$", markdown, re.M), "(label)= targets: link to the notebook instead"
+    assert "myst_nb import glue" not in code, "glue hides numbers in JupyterLab: print them instead"
+
+
+def test_markdown_pages_link_without_book_only_roles():
+    pages = [ROOT / "intro.md", ROOT / "exercises" / "index.md", ROOT / "solutions" / "index.md"]
+    bad = {p.name: [k for k in ("{doc}", "{ref}", "{cite") if k in p.read_text()] for p in pages}
+    assert not any(bad.values()), bad

@@ -5,7 +5,8 @@
 
 JupyterLab serves the repository root (chapters/, exercises/, solutions/ one click away) on
 127.0.0.1 with its token on, and opens the first chapter. No positional path: Jupyter Server would
-make it the root directory and hide everything else.
+make it the root directory and hide everything else. Notebooks under chapters/, exercises/ and
+solutions/ are saved without outputs (grucourse.lab_save), so running them leaves `git status` clean.
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ def lab_command(root: Path = ROOT, jupyter: str | None = None, as_root: bool | N
     if as_root is None:
         as_root = hasattr(os, "geteuid") and os.geteuid() == 0
     cmd = [jupyter, "lab", "--ServerApp.ip=127.0.0.1", f"--ServerApp.root_dir={root}",
-           f"--LabApp.default_url=/lab/tree/{START_PAGE}"]
+           f"--LabApp.default_url=/lab/tree/{START_PAGE}",
+           # the course's notebooks are saved without outputs: running one leaves `git status` clean
+           "--ContentsManager.pre_save_hook=grucourse.lab_save.strip_before_save"]
     if as_root:
         cmd.append("--allow-root")  # Jupyter refuses to run as root without it; token and localhost stay
     return cmd

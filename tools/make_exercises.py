@@ -7,7 +7,8 @@ solutions/ is the single source. In it:
 
 - a code region between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` lines becomes a stub:
   inside a function body, ``raise NotImplementedError(...)``; at the top level, ``name = None`` for each
-  name the region assigns (the checkers report ``None`` as "not attempted", so the notebook still runs);
+  name the region assigns, except names that start with ``_`` (not answers); the checkers report
+  ``None`` as "not attempted", so the notebook still runs;
 - a Markdown region between ``% ### BEGIN SOLUTION`` and ``% ### END SOLUTION`` (MyST comments) becomes
   an invitation to write the answer;
 - Markdown cells that hold a sphinx-exercise ``{solution}``, ``{solution-start}`` or ``{solution-end}``
@@ -71,7 +72,7 @@ def _code_stub(region: list[str], indent: str, where: str) -> list[str]:
     for node in tree.body:
         targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
         for t in targets:
-            if isinstance(t, ast.Name) and t.id not in names:
+            if isinstance(t, ast.Name) and t.id not in names and not t.id.startswith("_"):  # `_x = ...`: not an answer
                 names.append(t.id)
     if not names:
         raise SolutionMarkupError(f"{where}: a top-level solution region must assign the answer to a name")

@@ -32,7 +32,7 @@ class BeatBaseline(Exercise):
     solution_code = '''
 seed_everything(0)
 my_model = build_model("GRU", 16, 2, 1, task="regression", seq_len=20, learning_rate=1e-2)
-run = fit_early_stopping(my_model, X_train, y_train, X_val, y_val, epochs=12, batch_size=64, patience=3)
+_run = fit_early_stopping(my_model, X_train, y_train, X_val, y_val, epochs=12, batch_size=64, patience=3)
 '''
 
     def test_data(self):
