@@ -205,7 +205,7 @@ def test_keras_layer_and_model_are_found():
     np.testing.assert_allclose(np.asarray(out)[0], ref.h[-1], atol=1e-5)
     assert gate_animator(model.get_layer("gru"), x_gru, units=[0]).data["units"] == [0]
     two = keras.Sequential([keras.Input((6, 3)), keras.layers.GRU(2, return_sequences=True), keras.layers.GRU(2)])
-    with pytest.raises(ValueError, match="exactly one GRU"):
+    with pytest.raises(ValueError, match="has 2 GRU layers"):
         gate_animator(two, x)
     with pytest.raises(TypeError, match="GRUParams"):
         gate_animator("model", x)

@@ -88,6 +88,9 @@ def init_gru_params(d, u, rng, scale=0.5, convention="source", reset_after=False
     """Random GRU weights drawn from ``N(0, scale^2 / fan_in)``; ``rng`` is a numpy Generator."""
     if not isinstance(rng, np.random.Generator):
         raise TypeError("rng must be a numpy Generator, e.g. np.random.default_rng(0)")
+    for name, n in (("d (inputs)", d), ("u (units)", u)):
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+            raise ValueError(f"{name} must be a positive whole number, got {n!r}: e.g. init_gru_params(3, 5, rng)")
 
     def mat(rows, cols):
         return rng.normal(0.0, scale / np.sqrt(rows), size=(rows, cols))  # (rows, cols)

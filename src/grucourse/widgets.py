@@ -206,9 +206,15 @@ def resolve_gru(model_or_params, x):
         layer = obj
     elif isinstance(obj, keras.Model):
         grus = [lay for lay in _all_layers(obj) if isinstance(lay, keras.layers.GRU)]
-        if len(grus) != 1:
-            raise ValueError(f"the model must contain exactly one GRU layer, it has {len(grus)}; "
-                             "pass the layer itself, e.g. gate_animator(model.get_layer('gru'), x)")
+        if not grus:
+            kinds = sorted({type(lay).__name__ for lay in _all_layers(obj)} - {"InputLayer"})
+            raise ValueError(f"the model has no GRU layer (its layers: {', '.join(kinds) or 'none'}); the gate "
+                             "widgets show a GRU's update and reset gates, so pass a model with one "
+                             "keras.layers.GRU (an LSTM or SimpleRNN has other gates, or none)")
+        if len(grus) > 1:
+            names = ", ".join(repr(g.name) for g in grus)
+            raise ValueError(f"the model has {len(grus)} GRU layers ({names}); pass the one to show, e.g. "
+                             f"gate_animator(model.get_layer({grus[0].name!r}), x) with that layer's input")
         layer = grus[0]
     else:
         raise TypeError(f"expected a keras.layers.GRU or a keras.Model, got {type(obj).__name__}")
