@@ -75,6 +75,8 @@ def test_interleaved_times_calls_each_function_round_robin():
     assert calls == ["a", "b", "c", "b", "c", "a", "c", "a", "b", "a", "b", "c"]  # rotating start
     assert table["name"].tolist() == ["a", "b", "c"] and (table["repeat"] == 3).all()
     assert (table["median"] >= 0).all() and (table["q1"] <= table["median"]).all()
+    assert all(len(t) == 3 for t in table["samples"])  # one timing per round
+    assert [float(np.median(t)) for t in table["samples"]] == pytest.approx(table["median"].tolist())
 
 
 @pytest.mark.parametrize(
@@ -204,5 +206,11 @@ def test_time_costs_tiny():
     assert table["flops_per_step"].tolist() == [2 * 3 * (2 * 2 + 2 * 2), 2 * 4 * (2 * 2 + 2 * 2)]
     only_latency = time_costs(["GRU"], [2], seq_len=3, n_features=2, n_train=4, batch_size=2, repeat=1, train=False)
     assert only_latency["epoch_s"].isna().all() and (only_latency["latency_s"] > 0).all()
+    assert [len(t) for t in table["epoch_samples"]] == [1, 1]  # repeat rounds
+    assert [len(t) for t in table["latency_samples"]] == [10, 10]  # 10 * repeat rounds
+    assert only_latency["epoch_samples"].tolist() == [()]
+    fewer = time_costs(["GRU"], [2], seq_len=3, n_features=2, n_train=4, batch_size=2, repeat=1,
+                       train=False, latency_repeat=3)
+    assert [len(t) for t in fewer["latency_samples"]] == [3]
     with pytest.raises(ValueError, match="smaller than batch_size"):
         time_costs(["GRU"], [2], n_train=2, batch_size=4)

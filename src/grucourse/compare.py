@@ -366,7 +366,9 @@ def interleaved_times(fns: dict, repeat: int = 5, warmup: int = 1) -> pd.DataFra
     """Seconds per call of each function, sampled round-robin: in each of ``repeat`` rounds every
     function runs once (the starting function rotates), after ``warmup`` untimed rounds.
 
-    Returns one row per function: ``name, median, q1, q3, min, repeat``. On a shared CPU the load
+    Returns one row per function: ``name, median, q1, q3, min, repeat, samples`` (``samples``: the
+    ``repeat`` timings as a tuple, in round order, so that two functions can be paired round by
+    round, e.g. with :func:`grucourse.stats.time_ratio`). On a shared CPU the load
     changes from second to second; interleaving spreads those changes over all functions alike,
     so their ratio is more trustworthy than timing one function after another.
     """
@@ -390,22 +392,25 @@ def interleaved_times(fns: dict, repeat: int = 5, warmup: int = 1) -> pd.DataFra
     for name in names:
         s = np.array(samples[name])  # (repeat,)
         q1, med, q3 = np.percentile(s, [25, 50, 75])
-        rows.append({"name": name, "median": med, "q1": q1, "q3": q3, "min": s.min(), "repeat": repeat})
+        rows.append({"name": name, "median": med, "q1": q1, "q3": q3, "min": s.min(), "repeat": repeat,
+                     "samples": tuple(float(v) for v in s)})
     return pd.DataFrame(rows)
 
 
 def time_costs(kinds: Sequence[str], units: Sequence[int], *, seq_len: int = 50, n_features: int = 10,
                n_train: int = 256, batch_size: int = 64, repeat: int = 5, seed: int = 0,
-               train: bool = True) -> pd.DataFrame:
+               train: bool = True, latency_repeat: int | None = None) -> pd.DataFrame:
     """Training time per epoch and inference latency of each kind at each size (medians, interleaved).
 
     One epoch is ``n_train // batch_size`` calls of Keras's ``train_on_batch`` (forward, backward and
     an Adam update) on random sequences of shape ``(batch_size, seq_len, n_features)``. Latency is one
     forward pass of a single sequence ``(1, seq_len, n_features)`` through a ``tf.function`` of the
     model, as a real-time application would call it. Returns one row per model with ``epoch_s``,
-    ``latency_s`` (medians), their quartiles, ``params`` and ``flops_per_step`` (batch 1, from
+    ``latency_s`` (medians), their quartiles, the per-round timings ``epoch_samples`` and
+    ``latency_samples`` (tuples, paired across models by round), ``params`` and ``flops_per_step`` (batch 1, from
     :func:`grucourse.timing.step_flops`: GRU : LSTM = 3 : 4 at every size).
-    ``train=False`` times only the latency (the epoch columns are then NaN).
+    ``train=False`` times only the latency (the epoch columns are then NaN). Latency is timed in
+    ``latency_repeat`` rounds (default ``10 * repeat``).
     """
     import tensorflow as tf
 
@@ -441,11 +446,15 @@ def time_costs(kinds: Sequence[str], units: Sequence[int], *, seq_len: int = 50,
         if train:
             epoch_t = interleaved_times(epoch_fns, repeat=repeat, warmup=1).set_index("name")
         else:
-            epoch_t = pd.DataFrame({"median": np.nan, "q1": np.nan, "q3": np.nan}, index=list(epoch_fns))
-        latency_t = interleaved_times(latency_fns, repeat=10 * repeat, warmup=2).set_index("name")
+            epoch_t = pd.DataFrame({"median": np.nan, "q1": np.nan, "q3": np.nan,
+                                    "samples": [()] * len(epoch_fns)}, index=list(epoch_fns))
+        n_latency = 10 * repeat if latency_repeat is None else _check_int(latency_repeat, "latency_repeat")
+        latency_t = interleaved_times(latency_fns, repeat=n_latency, warmup=2).set_index("name")
     rows = []
     for key, m in meta.items():
         rows.append({**m, "epoch_s": epoch_t.loc[key, "median"], "epoch_q1": epoch_t.loc[key, "q1"],
                      "epoch_q3": epoch_t.loc[key, "q3"], "latency_s": latency_t.loc[key, "median"],
-                     "latency_q1": latency_t.loc[key, "q1"], "latency_q3": latency_t.loc[key, "q3"]})
+                     "latency_q1": latency_t.loc[key, "q1"], "latency_q3": latency_t.loc[key, "q3"],
+                     "epoch_samples": epoch_t.loc[key, "samples"],
+                     "latency_samples": latency_t.loc[key, "samples"]})
     return pd.DataFrame(rows)

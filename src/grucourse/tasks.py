@@ -81,3 +81,35 @@ def sign_of_sum(n: int, T: int, d: int, rng: np.random.Generator, feature: int =
     X = rng.random((n, T, d)).astype(np.float32)  # (n, T, d)
     y = (X[:, :, feature].sum(axis=1) > T / 2).astype(np.int64)[:, None]  # (n, 1)
     return X, y
+
+
+def counting_anbn(n: int, max_count: int, rng: np.random.Generator, min_count: int = 1,
+                  length: int | None = None, max_miss: int = 3):
+    """Has every ``a`` been matched by a ``b``? Strings ``a^k b^m`` with ``m <= k``.
+
+    The counting language ``a^k b^k`` (Weiss, Goldberg & Yahav 2018), as a yes/no question at
+    the end of the string: ``k`` is uniform in ``min_count .. max_count``; with probability 1/2
+    the string is balanced (``m = k``, label 1), otherwise ``m = k - δ`` with ``δ`` uniform in
+    ``1 .. max_miss`` (``m >= 0``, label 0), so a near miss differs from a balanced string by a
+    single ``b``. ``X`` has shape ``(n, length, 2)``: channel 0 marks an ``a``, channel 1 a ``b``,
+    and all-zero steps in front pad every string to ``length`` (default ``2 * max_count``).
+    ``y`` has shape ``(n, 1)`` (0/1); chance accuracy is 1/2. Returns ``(X, y, k)``.
+    """
+    _check_positive_int(n, "n")
+    _check_positive_int(min_count, "min_count")
+    _check_positive_int(max_count, "max_count", min_count)
+    _check_positive_int(max_miss, "max_miss")
+    _check_rng(rng)
+    L = 2 * max_count if length is None else length
+    _check_positive_int(L, "length", 2 * max_count)
+    k = rng.integers(min_count, max_count + 1, size=n)  # (n,) number of a's
+    balanced = rng.random(n) < 0.5  # (n,)
+    miss = rng.integers(1, max_miss + 1, size=n)  # (n,)
+    m = np.where(balanced, k, np.maximum(k - miss, 0))  # (n,) number of b's
+    pos = np.arange(L)[None, :]  # (1, L)
+    start = L - k - m  # (n,) first step of the string
+    X = np.zeros((n, L, 2), dtype=np.float32)  # (n, L, 2)
+    X[..., 0] = (pos >= start[:, None]) & (pos < (start + k)[:, None])  # the a's
+    X[..., 1] = pos >= (start + k)[:, None]  # the b's, up to the last step
+    y = (m == k).astype(np.int64)[:, None]  # (n, 1)
+    return X, y, k
