@@ -1,0 +1,150 @@
+"""Checkers of exercise set 6: training recipes (an update-gate bias for a half-life, stateful windows)."""
+
+from __future__ import annotations
+
+import math
+
+from grucourse.checks.core import (
+    CORRECT,
+    Exercise,
+    _call,
+    _incorrect,
+    _invalid,
+    _need_callable,
+    _Verdict,
+)
+
+import numpy as np
+
+# --- Exercise 6.1: a Keras GRU whose update gate starts with a given half-life ----------------
+
+
+def _sigmoid(a):
+    return 1.0 / (1.0 + np.exp(-np.asarray(a, dtype=np.float64)))
+
+
+class HalfLifeLayer(Exercise):
+    name = "half_life_layer"
+    hints = (
+        "In Keras's convention z close to 1 keeps the state: a unit keeps the fraction sigmoid(b_z) per step, "
+        "so after n steps sigmoid(b_z)**n is left. Solve sigmoid(b_z)**n = 1/2 for b_z.",
+        "b_z = log(k / (1 - k)) with k = 0.5 ** (1 / half_life). Write it with "
+        "keras.layers.GRU(units, bias_initializer=UpdateGateBias(b_z)), or build the layer and call "
+        "set_update_gate_bias(layer, b_z).",
+    )
+    solution_code = '''
+def gru_with_half_life(units, half_life):
+    keep = 0.5 ** (1 / half_life)  # fraction kept per step
+    b_z = np.log(keep / (1 - keep))  # Keras convention: sigmoid(b_z) = keep
+    return keras.layers.GRU(units, bias_initializer=UpdateGateBias(b_z))
+'''
+    CASES = ((4, 10.0), (3, 30.0), (2, 2.5))
+
+    @staticmethod
+    def _want(n):
+        keep = 0.5 ** (1 / n)
+        return math.log(keep / (1 - keep))
+
+    _wrong = {
+        "your bias has the wrong sign: that is the source's convention (z near 0 keeps). Keras keeps the state "
+        "when z is near 1, so its b_z is positive for a long memory.": lambda n: -HalfLifeLayer._want(n),
+        "your unit keeps 1 - ln(2)/n per step, the small-gate approximation; it is close for long half-lives "
+        "only. Solve sigmoid(b_z)**n = 1/2 exactly.": lambda n: math.log((1 - math.log(2) / n) / (math.log(2) / n)),
+        "you set the forgetting time 1 + e^b_z to n (b_z = log(n - 1)); the half-life is a different time: "
+        "solve sigmoid(b_z)**n = 1/2.": lambda n: math.log(n - 1),
+        "you wrote the fraction kept per step, 0.5**(1/n), as the bias; the bias is its logit, "
+        "log(k / (1 - k)).": lambda n: 0.5 ** (1 / n),
+    }
+
+    def _grade(self, answer):
+        from grucourse.initialisers import update_gate_bias
+
+        import keras
+
+        _need_callable(answer, "gru_with_half_life")
+        got = []
+        for units, n in self.CASES:
+            layer = _call(answer, units, n, what=f"gru_with_half_life({units}, {n})")
+            if not isinstance(layer, keras.layers.GRU):
+                raise _invalid(f"gru_with_half_life({units}, {n}) returned {type(layer).__name__}; return the "
+                               "keras.layers.GRU layer itself")
+            if layer.units != units:
+                raise _invalid(f"gru_with_half_life({units}, {n}) has {layer.units} units, expected {units}")
+            if not layer.built:
+                layer(np.zeros((1, 3, 2), dtype=np.float32))  # build it on a tiny input
+            try:
+                b = update_gate_bias(layer)  # (units,) total Keras b_z
+            except ValueError as exc:
+                raise _invalid(str(exc)) from None
+            got.append(b)
+        want = [np.full(u, self._want(n)) for u, n in self.CASES]
+        if all(np.allclose(g, w, atol=1e-4) for g, w in zip(got, want, strict=True)):
+            raise _Verdict(CORRECT, f"e.g. a half-life of 30 steps needs b_z = {self._want(30.0):.3f} "
+                                    f"(z = {_sigmoid(self._want(30.0)):.4f}).")
+        for message, f in self._wrong.items():
+            if all(np.allclose(g, f(n), atol=1e-4) for g, (_, n) in zip(got, self.CASES, strict=True)):
+                raise _incorrect(message)
+        if all(np.allclose(g, 0.0) for g in got):
+            raise _incorrect("the update-gate bias is still Keras's default 0 (half-life one step): set b_z.")
+        kept = _sigmoid(got[0]) ** self.CASES[0][1]
+        raise _incorrect(f"with your bias a unit keeps {np.round(kept, 3).tolist()} of its state after 10 steps "
+                         "instead of 0.5 in every unit.")
+
+
+# --- Exercise 6.2: windows for a stateful GRU -----------------------------------------------
+
+
+class StatefulWindows(Exercise):
+    name = "stateful_windows"
+    hints = (
+        "Split the stream into batch_size contiguous sub-streams of L = N // batch_size steps, one per batch row, "
+        "and cut each into K = L // window windows.",
+        "Batch i must hold window i of every sub-stream: reshape to (B, K, W, f), transpose to (K, B, W, f), "
+        "then reshape to (K * B, W, f).",
+    )
+    solution_code = '''
+def stateful_batches(series, batch_size, window):
+    N, f = series.shape
+    L = N // batch_size                                  # steps per batch row
+    K = L // window                                      # windows per row
+    sub = series[: batch_size * L].reshape(batch_size, L, f)[:, : K * window]
+    win = sub.reshape(batch_size, K, window, f).transpose(1, 0, 2, 3)  # (K, B, W, f)
+    return win.reshape(K * batch_size, window, f)
+'''
+    CASES = ((50, 2, 3, 5), (37, 1, 4, 3), (24, 3, 2, 2))  # (N, f, batch_size, window)
+
+    @staticmethod
+    def _series(N, f):
+        return np.arange(N * f, dtype=np.float64).reshape(N, f)  # (N, f): every value tells its step
+
+    def _grade(self, answer):
+        from grucourse.streams import independent_windows, stateful_windows
+
+        _need_callable(answer, "stateful_batches")
+        for N, f, B, W in self.CASES:
+            series = self._series(N, f)
+            want = stateful_windows(series, B, W)  # (K*B, W, f)
+            got = _call(answer, series.copy(), B, W, what=f"stateful_batches(series of {N} steps, {B}, {W})")
+            try:
+                got = np.asarray(got, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise _invalid(f"stateful_batches returned {type(got).__name__}; return one array") from None
+            if got.shape != want.shape:
+                raise _invalid(f"for {N} steps, batch_size={B}, window={W} the windows should have shape "
+                               f"{want.shape} (K*B, W, f), got {got.shape}")
+            if np.array_equal(got, want):
+                continue
+            K = want.shape[0] // B
+            L = N // B
+            stream_major = series[: B * L].reshape(B, L, f)[:, : K * W].reshape(B * K, W, f)
+            if np.array_equal(got, stream_major):
+                raise _incorrect("your windows are in stream order (all windows of row 0, then row 1, ...): "
+                                 "a stateful layer carries row b of one batch into row b of the next, so batch i "
+                                 "must hold window i of every sub-stream.")
+            if np.array_equal(got, independent_windows(series, W)[: K * B]):
+                raise _incorrect("consecutive windows one after another: then row b of batch i+1 does not continue "
+                                 "row b of batch i. Split the stream into batch_size sub-streams first.")
+            raise _incorrect(f"for {N} steps, batch_size={B}, window={W}: row 0 of batch 1 should start at step "
+                             f"{int(want[B, 0, 0] // f)}, the step after row 0 of batch 0 ends; yours starts at "
+                             f"value {got[B, 0, 0]:g}.")
+        raise _Verdict(CORRECT, "row b of every batch continues row b of the batch before, as stateful=True needs.")

@@ -1,0 +1,95 @@
+"""Exercise set 6: each checker accepts the reference, rejects known wrong answers with specific messages,
+reports the untouched stub as not attempted, and answers wrong types and shapes clearly."""
+
+import math
+
+from grucourse.checks import CORRECT, INCORRECT, INVALID, NOT_ATTEMPTED, ex_half_life_layer, ex_stateful_windows
+from grucourse.initialisers import UpdateGateBias, set_update_gate_bias
+
+import keras
+import numpy as np
+import pytest
+
+
+def stub(*args, **kwargs):
+    raise NotImplementedError("write your code here")
+
+
+def reference(exercise, name):
+    ns = {"np": np, "keras": keras, "UpdateGateBias": UpdateGateBias}
+    exec(exercise.solution_code, ns)  # noqa: S102 - our own reference code
+    return ns[name]
+
+
+@pytest.mark.parametrize("exercise,name", [(ex_half_life_layer, "gru_with_half_life"),
+                                           (ex_stateful_windows, "stateful_batches")], ids=["6.1", "6.2"])
+def test_stub_reference_and_types(exercise, name, capsys):
+    assert exercise.check(None).status == NOT_ATTEMPTED
+    assert exercise.check(stub).status == NOT_ATTEMPTED
+    result = exercise.check(reference(exercise, name))
+    assert result.status == CORRECT, result.message
+    assert result.text() in capsys.readouterr().out
+    bad = exercise.check(3.0)
+    assert bad.status == INVALID and "pass your function itself" in bad.message
+
+
+def _layer_with(bias_of_n):
+    def answer(units, half_life):
+        return keras.layers.GRU(units, bias_initializer=UpdateGateBias(bias_of_n(half_life)))
+    return answer
+
+
+@pytest.mark.parametrize("wrong,words", [
+    (lambda n: -math.log(0.5 ** (1 / n) / (1 - 0.5 ** (1 / n))), "wrong sign"),
+    (lambda n: math.log(n - 1), "forgetting time"),
+    (lambda n: 0.5 ** (1 / n), "logit"),
+    (lambda n: math.log((1 - math.log(2) / n) / (math.log(2) / n)), "approximation"),
+    (lambda n: 1.0, "instead of 0.5"),
+])
+def test_half_life_layer_wrong_answers(wrong, words):
+    result = ex_half_life_layer.check(_layer_with(wrong))
+    assert result.status == INCORRECT and words in result.message
+
+
+def test_half_life_layer_default_and_types():
+    default = ex_half_life_layer.check(lambda units, n: keras.layers.GRU(units))
+    assert default.status == INCORRECT and "default 0" in default.message
+    dense = ex_half_life_layer.check(lambda units, n: keras.layers.Dense(units))
+    assert dense.status == INVALID and "keras.layers.GRU" in dense.message
+    few = ex_half_life_layer.check(lambda units, n: keras.layers.GRU(1))
+    assert few.status == INVALID and "units" in few.message
+
+
+def test_half_life_layer_accepts_a_built_layer_set_by_hand():
+    def answer(units, n):
+        layer = keras.layers.GRU(units)
+        layer(np.zeros((1, 2, 3), dtype=np.float32))
+        keep = 0.5 ** (1 / n)
+        set_update_gate_bias(layer, math.log(keep / (1 - keep)))
+        return layer
+
+    assert ex_half_life_layer.check(answer).status == CORRECT
+
+
+def test_stateful_windows_wrong_answers():
+    def stream_major(series, B, W):
+        N, f = series.shape
+        L = N // B
+        K = L // W
+        return series[: B * L].reshape(B, L, f)[:, : K * W].reshape(B * K, W, f)
+
+    def consecutive(series, B, W):
+        N, f = series.shape
+        K = (N // B) // W
+        return series[: K * B * W].reshape(K * B, W, f)
+
+    r = ex_stateful_windows.check(stream_major)
+    assert r.status == INCORRECT and "stream order" in r.message
+    r = ex_stateful_windows.check(consecutive)
+    assert r.status == INCORRECT and "sub-streams first" in r.message
+    r = ex_stateful_windows.check(lambda s, B, W: consecutive(s, B, W)[::-1])
+    assert r.status == INCORRECT and "row 0 of batch 1" in r.message
+    r = ex_stateful_windows.check(lambda s, B, W: np.zeros((2, 2)))
+    assert r.status == INVALID and "shape" in r.message
+    r = ex_stateful_windows.check(lambda s, B, W: "windows")
+    assert r.status == INVALID
