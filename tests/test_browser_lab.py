@@ -198,5 +198,14 @@ def test_quiz_typesets_math_and_gives_feedback_offline(page, lab):
     assert quiz.locator(".gq-feedback.gq-correct").first.inner_text().startswith("Right")
     quiz.scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "lab_quiz.png"))
+    # Saving the run notebook keeps the file as committed: make lab's pre-save hook strips the outputs.
+    _, root, _ = lab
+    saved = root / "exercises" / "01_reader_tasks.ipynb"
+    before = saved.stat().st_mtime_ns
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty", timeout=30_000)
+    assert saved.stat().st_mtime_ns != before, "Lab did not save the notebook"
+    assert saved.read_bytes() == (ROOT / "exercises" / "01_reader_tasks.ipynb").read_bytes(), \
+        "a run and saved exercise notebook should equal the committed file"
     assert not page.errors, page.errors
     assert not page.outside, f"Lab or the notebooks requested other hosts: {page.outside[:5]}"

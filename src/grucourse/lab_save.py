@@ -20,6 +20,12 @@ EXTRA_KEYS = [f"metadata.language_info.{k}" for k in
               ("codemirror_mode", "file_extension", "mimetype", "nbconvert_exporter", "pygments_lexer", "version")]
 
 
+# What the nbstripout command line strips besides outputs (its defaults; the function does not add them).
+NBSTRIPOUT_DEFAULT_KEYS = ["metadata.signature", "metadata.widgets", "cell.metadata.collapsed",
+                           "cell.metadata.ExecuteTime", "cell.metadata.execution", "cell.metadata.heading_collapsed",
+                           "cell.metadata.hidden", "cell.metadata.scrolled"]
+
+
 def is_tracked(path: str) -> bool:
     """Whether ``path`` (relative to the server's root) is one of the course's own notebooks."""
     parts = path.strip("/").split("/")
@@ -31,4 +37,5 @@ def strip_before_save(model: dict, path: str, contents_manager=None, **kwargs) -
     if model.get("type") != "notebook" or not is_tracked(path):
         return
     nb = nbformat.from_dict(model["content"])
-    model["content"] = strip_output(nb, keep_output=False, keep_count=False, keep_id=True, extra_keys=EXTRA_KEYS)
+    model["content"] = strip_output(nb, keep_output=False, keep_count=False, keep_id=True,
+                                    extra_keys=NBSTRIPOUT_DEFAULT_KEYS + EXTRA_KEYS)
