@@ -81,7 +81,11 @@ def export(cache, notebooks: list[Path], folder: Path) -> None:
 
     shutil.rmtree(folder, ignore_errors=True)
     for path in notebooks:
-        _, executed = cache.merge_match_into_notebook(nbformat.read(path, as_version=4))
+        try:  # the current file with the outputs of its cached execution (matched by the code cells' hash)
+            _, executed = cache.merge_match_into_notebook(nbformat.read(path, as_version=4))
+        except KeyError:
+            raise SystemExit(f"{path.relative_to(ROOT)} has no cached execution: it changed while it ran; "
+                             "run again") from None
         target = folder / path.relative_to(ROOT)
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(executed, target)
