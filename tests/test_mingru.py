@@ -253,3 +253,36 @@ def test_masks_are_refused_clearly():
 def test_an_explicit_mask_is_refused():
     with pytest.raises(ValueError, match="does not support masking"):
         MinGRU(3)(np.zeros((1, 5, 2), np.float32), mask=np.ones((1, 5), bool))
+
+
+def test_mingru_animator_payload_has_no_reset_row_and_the_widget_accepts_it(tmp_path):
+    import json
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    from grucourse.mingru_widgets import mingru_animator
+
+    p = init_params(2, 3, np.random.default_rng(4))
+    x = np.random.default_rng(5).normal(size=(12, 2))
+    data = mingru_animator(p, x, units=[0, 2]).data
+    assert "r" not in data and data["T"] == 12 and data["units"] == [0, 2]
+    np.testing.assert_allclose(data["h"], mingru_loop(x[None], p)[0][:, [0, 2]], rtol=1e-3, atol=1e-4)
+    z = np.asarray(data["z"])
+    np.testing.assert_allclose(np.asarray(data["h"])[0], (z[0] * np.asarray(data["h_tilde"])[0]), rtol=1e-3)
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is missing (the book needs Node.js too: apt-get install nodejs)")
+    js = Path(__file__).resolve().parent.parent / "src" / "grucourse" / "gate_widgets.js"
+    shutil.copy(js, tmp_path / "gate_widgets.mjs")
+    (tmp_path / "payload.json").write_text(json.dumps(data))
+    bad = {**data, "z": data["z"][:-1]}
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    (tmp_path / "run.mjs").write_text(
+        'import { readFileSync } from "node:fs";\n'
+        'import { traceProblem } from "./gate_widgets.mjs";\n'
+        'const read = (f) => JSON.parse(readFileSync(f, "utf8"));\n'
+        'console.log(JSON.stringify([traceProblem(read("payload.json")), traceProblem(read("bad.json"))]));\n')
+    out = subprocess.run([node, "run.mjs"], cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+    ok, bad_msg = json.loads(out)
+    assert ok == "" and "z is not a 12 x 2 table" in bad_msg

@@ -182,6 +182,7 @@ export function traceProblem(data) {
   const u = data.units.length;
   if (!isMatrix(data.x, T, (data.x[0] || []).length)) return "x is not a T x d table of finite numbers";
   for (const q of ["z", "r", "h_tilde", "h"]) {
+    if (q === "r" && data.r === undefined) continue; // minGRU has no reset gate
     if (!isMatrix(data[q], T, u)) return `${q} is not a ${T} x ${u} table of finite numbers`;
   }
   return "";
@@ -243,7 +244,9 @@ function renderAnimator(model, root) {
   const T = data.T;
   const units = data.units;
   const d = data.x[0].length;
-  const blocks = QUANTITIES.map((q) => ({ ...q, rows: q.key === "x" ? d : units.length }));
+  const shown = ["z", "r", "h_tilde", "h"].filter((key) => data[key] !== undefined); // no r for minGRU
+  const blocks = QUANTITIES.filter((q) => data[q.key] !== undefined)
+    .map((q) => ({ ...q, rows: q.key === "x" ? d : units.length }));
   const xScale = Math.max(1e-9, ...data.x.map((row) => Math.max(...row.map(Math.abs))));
   const stateScale = 1; // tanh keeps h~ and h in (-1, 1)
   const maxRows = Math.max(...blocks.map((b) => b.rows));
@@ -283,7 +286,7 @@ function renderAnimator(model, root) {
   const hover = el("div", "gw-hover", "Hover over the heat maps to read exact values.");
   root.appendChild(hover);
   const legends = el("div", "gw-legends");
-  legends.appendChild(legend("gates z\u209c, r\u209c", VIRIDIS, "0", "1"));
+  legends.appendChild(legend(data.r === undefined ? "gate z\u209c" : "gates z\u209c, r\u209c", VIRIDIS, "0", "1"));
   legends.appendChild(legend("h\u0303\u209c, h\u209c", DIVERGING, "\u22121", "+1"));
   legends.appendChild(legend("x\u209c", DIVERGING, `\u2212${+xScale.toPrecision(3)}`, `+${+xScale.toPrecision(3)}`));
   root.appendChild(legends);
@@ -293,14 +296,15 @@ function renderAnimator(model, root) {
   const table = el("table", "gw-readout");
   root.appendChild(table);
   const head = el("tr");
-  for (const h of ["unit", "z\u209c update", "r\u209c reset", "h\u0303\u209c candidate", "h\u209c state"]) {
+  const headings = { z: "z\u209c update", r: "r\u209c reset", h_tilde: "h\u0303\u209c candidate", h: "h\u209c state" };
+  for (const h of ["unit", ...shown.map((key) => headings[key])]) {
     head.appendChild(el("th", "", h));
   }
   table.appendChild(head);
   const cells = units.map((unit) => {
     const tr = el("tr");
     tr.appendChild(el("td", "", String(unit)));
-    const tds = ["z", "r", "h_tilde", "h"].map((key) => {
+    const tds = shown.map((key) => {
       const td = el("td", `gw-val gw-${key}`);
       tr.appendChild(td);
       return td;
@@ -411,7 +415,7 @@ function renderAnimator(model, root) {
     ctx.lineWidth = 2;
     ctx.strokeRect(labelW + step * cellW - 1, 2, cellW + 2, axisY - 6);
     units.forEach((unit, i) => {
-      ["z", "r", "h_tilde", "h"].forEach((key, k) => {
+      shown.forEach((key, k) => {
         cells[i][k].textContent = fmt(data[key][step][i]);
       });
     });
