@@ -19,8 +19,11 @@ KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "nam
 
 
 def clean(nb: dict) -> dict:
-    """Return ``nb`` without outputs, execution counts or widget state, with the python3 kernel."""
+    """Return ``nb`` without outputs, execution counts or widget state, with the python3 kernel, in the form
+    nbstripout writes (sources as lists of lines), so the git filter leaves committed notebooks unchanged."""
     for cell in nb.get("cells", []):
+        if isinstance(cell.get("source"), str):  # one string per line, as Jupyter and nbstripout write it
+            cell["source"] = cell["source"].splitlines(keepends=True)
         if cell.get("cell_type") == "code":
             cell["outputs"] = []
             cell["execution_count"] = None
