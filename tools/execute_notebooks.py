@@ -53,6 +53,11 @@ def book_notebooks() -> list[Path]:
     return list(dict.fromkeys(found))
 
 
+def _kernel_failed_to_start(traceback: str | None) -> bool:
+    return bool(traceback) and ("Kernel died before replying to kernel_info" in traceback
+                                or "Address already in use" in traceback)
+
+
 def recorded_times(cache, notebooks: list[Path]) -> list[tuple[float, str]]:
     """(seconds, notebook) of each notebook's cached execution, slowest first."""
     times = []
@@ -129,8 +134,19 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         result = load_executor("local-parallel", cache=cache, logger=logger).run_and_cache(
             filter_uris=[str(p) for p in notebooks], timeout=TIMEOUT_S, allow_errors=False)
-        print(f"executed {len(result.succeeded)} notebooks in {time.perf_counter() - t0:.0f} s", flush=True)
         failed = [*result.excepted, *result.errored]
+        # Two kernels started at the same moment can pick the same port and one dies before it
+        # answers ("Kernel died before replying to kernel_info"): run those again, one at a time.
+        retry = [uri for uri in failed if _kernel_failed_to_start(cache.get_project_record(uri).traceback)]
+        if retry:
+            print(f"{len(retry)} kernel(s) failed to start; running those notebooks again, one at a time",
+                  flush=True)
+            again = load_executor("local-serial", cache=cache, logger=logger).run_and_cache(
+                filter_uris=retry, timeout=TIMEOUT_S, allow_errors=False)
+            failed = [uri for uri in failed if uri not in retry] + [*again.excepted, *again.errored]
+        n_done = len(notebooks) - len(failed)
+        seconds = time.perf_counter() - t0
+        print(f"{n_done} of {len(notebooks)} notebooks executed or cached in {seconds:.0f} s", flush=True)
         for uri in failed:
             record = cache.get_project_record(uri)
             print(f"\nFAILED: {Path(uri).relative_to(ROOT)}\n{record.traceback or ''}", file=sys.stderr)
