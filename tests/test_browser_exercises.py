@@ -123,6 +123,7 @@ def jupyterlab(tmp_path):
 
 
 NOTEBOOK_STATE = """() => {
+  if (!window.jupyterapp) return null;  // Lab has not started yet: not an error, just not ready
   const w = window.jupyterapp.shell.currentWidget;
   if (!w || !w.content || !w.sessionContext || !w.sessionContext.session) return null;
   const cells = w.content.widgets.filter(c => c.model.type === 'code');
