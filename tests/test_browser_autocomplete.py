@@ -101,7 +101,7 @@ def test_autocomplete_in_the_book(browser_context, book_server, tmp_path):  # no
         print(f"page weight {total / 1e6:.2f} MB ({watch.bytes_own / 1e6:.2f} MB page + "
               f"{watch.bytes_static / 1e6:.2f} MB shared _static); "
               f"weights in the state {len(json.dumps(payload)) / 1e3:.1f} kB")
-        assert watch.bytes_own <= MAX_PAGE_BYTES
+        assert total <= MAX_PAGE_BYTES, f"the page and its shared files weigh {total / 1e6:.2f} MB"
         # Failed requests and console errors of the shared book files are checked page by page in
         # tests/test_browser.py; here, no uncaught exception (the widget's JavaScript must never throw).
         exceptions = [e for e in watch.errors if e.startswith("exception")]

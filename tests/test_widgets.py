@@ -212,24 +212,23 @@ def test_keras_layer_and_model_are_found():
 
 
 def test_book_config_serves_the_vendored_js():
-    """_config.yml points at files tools/vendor_js.py writes, and no _static/ folder pulls them onto every page."""
+    """_config.yml points at MathJax from tools/vendor_js.py and at the course's own widget loader only."""
     from pathlib import Path
 
     import yaml
 
-    from tools import vendor_js
+    from tools import book_fixes, vendor_js
 
     root = Path(__file__).resolve().parent.parent
     config = yaml.safe_load((root / "_config.yml").read_text())["sphinx"]["config"]
     assert config["html_static_path"] == ["book_js"]
-    written = {dst for _, dst in vendor_js.FILES} | {"jupyter-widgets/amd-paths.js"}
-    assert set(config["nb_ipywidgets_js"]) <= written, config["nb_ipywidgets_js"]
+    written = {dst for _, dst in vendor_js.FILES}
     assert config["mathjax_path"] in written
+    # widget pages load one script, the course's loader, which tools/book_fixes.py serves from book_static/
+    assert list(config["nb_ipywidgets_js"]) == ["course-widgets.js"], config["nb_ipywidgets_js"]
+    assert (book_fixes.STATIC / "course-widgets.js").is_file()
     assert not (root / "_static").exists(), (
-        "a _static/ folder makes Jupyter Book 1 add every .js in book_js/ (require.js, the 3.6 MB widget bundle) "
-        "to every page: put the file elsewhere and list it in _config.yml")
+        "a _static/ folder makes Jupyter Book 1 add every .js in it to every page: "
+        "put the file elsewhere and list it in _config.yml")
     deps = json.loads((root / "package.json").read_text())["dependencies"]
-    assert set(deps) == {"@jupyter-widgets/html-manager", "anywidget", "mathjax", "requirejs"}
-    import anywidget
-
-    assert deps["anywidget"] == anywidget.__version__, "the book's anywidget JS must match the Python package"
+    assert set(deps) == {"mathjax"}, "the book needs no widget manager from npm: course-widgets.js draws them"

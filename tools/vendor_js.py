@@ -6,13 +6,12 @@
 The versions are pinned by ``package.json`` and ``package-lock.json`` (``npm ci``). ``book_js/`` and
 ``node_modules/`` are git-ignored; ``_config.yml`` serves ``book_js/`` as a static folder:
 
-- ``jupyter-widgets/``: require.js, ``@jupyter-widgets/html-manager``'s ``embed-amd.js`` (with its
-  icon fonts), anywidget's AMD module and ``amd-paths.js`` telling require.js where anywidget is;
-  myst-nb adds them only to pages that hold widgets (``nb_ipywidgets_js``).
 - ``mathjax/``: MathJax 3's ``tex-mml-chtml.js`` with its woff-v2 fonts (``mathjax_path``).
 
-The page fixes that are our own code (the FontAwesome setting that keeps the ipywidgets ``Play``
-button working, ...) are in the Sphinx extension ``tools/book_fixes.py``.
+The widgets need no third-party JavaScript: every widget of the course is an anywidget that carries
+its own module, and the course's loader ``tools/book_static/course-widgets.js`` draws them from the
+state saved in the page (``nb_ipywidgets_js`` in ``_config.yml``). The page fixes that are our own
+code are in the Sphinx extension ``tools/book_fixes.py``.
 
 Nothing here is downloaded at page-view time: the book works with the network cut.
 """
@@ -32,28 +31,11 @@ NODE_MODULES = ROOT / "node_modules"
 OUT = ROOT / "book_js"
 STAMP = OUT / ".stamp"
 
-AMD_PATHS = """// Written by tools/vendor_js.py: let require.js find the vendored anywidget next to this file,
-// so html-manager never asks a CDN for it.
-(function () {
-  var here = document.currentScript.src.replace(/[^/]*$/, "");
-  window.requirejs.config({ paths: {
-    anywidget: here + "anywidget",
-    // embed-amd.js finds its icon fonts next to this module's URL: point it here, not at the page's folder
-    "@jupyter-widgets/html-manager/dist": here.slice(0, -1),
-  } });
-})();
-"""
-
 # (source under node_modules, destination under book_js)
 FILES = [
-    ("requirejs/require.js", "jupyter-widgets/require.js"),
-    ("@jupyter-widgets/html-manager/dist/embed-amd.js", "jupyter-widgets/embed-amd.js"),
-    ("anywidget/dist/index.js", "jupyter-widgets/anywidget.js"),
     ("mathjax/es5/tex-mml-chtml.js", "mathjax/tex-mml-chtml.js"),
 ]
 FONT_DIRS = [
-    # html-manager's bundled icon fonts sit next to embed-amd.js (webpack resolves them there)
-    ("@jupyter-widgets/html-manager/dist", "jupyter-widgets", (".woff2", ".woff", ".ttf", ".eot", ".svg")),
     ("mathjax/es5/output/chtml/fonts/woff-v2", "mathjax/output/chtml/fonts/woff-v2", (".woff",)),
 ]
 
@@ -100,7 +82,6 @@ def vendor(force: bool = False) -> None:
         for f in sorted((NODE_MODULES / src).iterdir()):
             if f.suffix in suffixes:
                 shutil.copyfile(f, OUT / dst / f.name)
-    (OUT / "jupyter-widgets" / "amd-paths.js").write_text(AMD_PATHS)
     STAMP.write_text(want + "\n")
     size = sum(f.stat().st_size for f in OUT.rglob("*") if f.is_file())
     print(f"vendored the book's JavaScript into {OUT.relative_to(ROOT)}/ ({size / 1e6:.1f} MB)")
