@@ -11,7 +11,17 @@ from grucourse.seq2seq import (
     sequence_accuracy,
     token_accuracy,
 )
-from grucourse.seq2seq_data import BOS, EOS, PAD, decode, encode, make_pairs, reversal_pairs, stack_pairs
+from grucourse.seq2seq_data import (
+    BOS,
+    EOS,
+    PAD,
+    decode,
+    encode,
+    make_pairs,
+    reversal_pairs,
+    stack_pairs,
+    token_names,
+)
 from grucourse.seq2seq_packed import PackedSeq2Seq, seed_data, train_packed
 
 import keras
@@ -31,6 +41,15 @@ def test_make_pairs_layout_by_hand():
     np.testing.assert_array_equal(p.tgt_mask, [[1, 1, 1, 1, 0], [1, 1, 1, 0, 0]])
     np.testing.assert_array_equal(p.lengths, [3, 2])
     assert decode(p.target[0]) == "413" and decode(p.src[1]) == "27"
+
+
+def test_token_names_label_every_token():
+    assert token_names([6, 4, EOS, PAD, BOS]) == ["3", "1", "EOS", "PAD", "BOS"]
+    assert token_names(np.array([[12]])) == ["9"]
+    with pytest.raises(ValueError, match="integer ids 0..12"):
+        token_names([3, 13])
+    with pytest.raises(ValueError, match="integer ids"):
+        token_names([3.5])
 
 
 def test_reversal_pairs_properties():

@@ -75,6 +75,15 @@ def decode(tokens) -> str:
     return "".join(out)
 
 
+def token_names(tokens) -> list[str]:
+    """One label per token of ``tokens`` ``(T,)``: the digit, or ``PAD``, ``BOS``, ``EOS`` (for plots)."""
+    names = {PAD: "PAD", BOS: "BOS", EOS: "EOS"}
+    arr = np.asarray(tokens).ravel()  # (T,)
+    if arr.size and (not np.issubdtype(arr.dtype, np.integer) or arr.min() < 0 or arr.max() >= VOCAB_SIZE):
+        raise ValueError(f"tokens must be integer ids 0..{VOCAB_SIZE - 1}, got {arr.tolist()}")
+    return [names.get(t, str(t - DIGIT0)) for t in arr.tolist()]
+
+
 def make_pairs(sources, max_len=None) -> Pairs:
     """Pad the digit strings ``sources`` into a :class:`Pairs` batch with ``T = max_len`` source steps."""
     if isinstance(sources, str):
