@@ -1,4 +1,4 @@
-"""Shared by the browser tests: a headless JupyterLab on a copy of one notebook."""
+"""Shared by the browser tests: skip-or-fail, a server process on a free port, a headless JupyterLab."""
 
 from __future__ import annotations
 
@@ -13,6 +13,38 @@ import time
 from pathlib import Path
 
 import pytest
+
+
+def require(condition: bool, message: str) -> None:
+    """Skip locally, fail under CI=true: CI must never silently skip the browser tests."""
+    if not condition:
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@contextlib.contextmanager
+def serving(cmd: list[str], port: int, log: Path, *, cwd: Path, env: dict, timeout: float = 90):
+    """Run ``cmd`` (writing to ``log``) until it accepts connections on ``port``; stop it on exit."""
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd)
+        try:
+            deadline = time.time() + timeout
+            while time.time() < deadline:
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=1):
+                        break
+                except OSError:
+                    time.sleep(0.5)
+            else:
+                pytest.fail(f"{Path(cmd[0]).name} {cmd[1] if len(cmd) > 1 else ''} did not start: see {log}")
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 def free_port() -> int:
@@ -42,22 +74,5 @@ def jupyterlab_server(tmp_path: Path, notebook: Path):
            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--IdentityProvider.token=",
            "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True", "--LabApp.expose_app_in_browser=True",
            f"--ServerApp.root_dir={work}", f"--LabApp.workspaces_dir={tmp_path / 'ws'}"]
-    with open(tmp_path / "lab.log", "w") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=work)
-        try:
-            deadline = time.time() + 60
-            while time.time() < deadline:
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=1):
-                        break
-                except OSError:
-                    time.sleep(0.5)
-            else:
-                pytest.fail(f"JupyterLab did not start: see {tmp_path / 'lab.log'}")
-            yield f"http://127.0.0.1:{port}", work
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    with serving(cmd, port, tmp_path / "lab.log", cwd=work, env=env, timeout=60):
+        yield f"http://127.0.0.1:{port}", work

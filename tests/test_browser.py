@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from browser_support import jupyterlab_server
+from browser_support import jupyterlab_server, require
 
 pytestmark = pytest.mark.browser
 
@@ -34,14 +34,6 @@ CHROMIUM_ARGS = [
 MAX_WIDGET_PAGE_BYTES = 3_000_000  # HTML + images of one page, without the shared _static/ files
 LOCAL_HOSTS = {"127.0.0.1"}
 SKIP_DIRS = {"_static", "_sources", "_images", "jupyter_execute", "_downloads"}
-
-
-def require(condition: bool, message: str) -> None:
-    """Skip locally, fail under CI=true: CI must never silently skip the browser tests."""
-    if not condition:
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
 
 
 @pytest.fixture(scope="module")

@@ -16,14 +16,12 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from browser_support import free_port
+from browser_support import free_port, require, serving
 
 pytestmark = pytest.mark.browser
 
@@ -36,21 +34,17 @@ RAW = [":::", "{doc}", "{ref}", "{dropdown}", "{exercise}", "{solution", "{cite}
 LABEL_LINE = re.compile(r"^\([\w.-]+\)=$", re.M)
 P = ".jp-NotebookPanel:not(.lm-mod-hidden) "  # the notebook in the active tab
 
-CURRENT_PATH = "() => window.jupyterapp.shell.currentWidget && window.jupyterapp.shell.currentWidget.context ?" \
-               " window.jupyterapp.shell.currentWidget.context.path : null"
+# null until Lab has created its app and opened a document (window.jupyterapp is undefined at first)
+CURRENT_PATH = """() => {
+  const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  return w && w.context ? w.context.path : null;
+}"""
 RENDERED_TEXT = """() => {
   const w = window.jupyterapp.shell.currentWidget;
   return [...w.node.querySelectorAll('.jp-MarkdownCell .jp-Cell-inputArea > .myst, '
                                      + '.jp-MarkdownCell .jp-RenderedMarkdown')]
     .map(e => e.innerText).join('\\n');
 }"""
-
-
-def require(condition: bool, message: str) -> None:
-    if not condition:
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
 
 
 @pytest.fixture(scope="module")
@@ -74,30 +68,11 @@ def lab(tmp_path_factory):
     assert cmd[1] == "lab" and "chapters/" not in cmd, "no positional path: it would become the root"
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp / "cfg"), JUPYTERLAB_SETTINGS_DIR=str(tmp / "settings"),
                JUPYTERLAB_WORKSPACES_DIR=str(tmp / "ws"))
-    with open(tmp / "lab.log", "w") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=tmp)
-        try:
-            import socket
-
-            deadline = time.time() + 90
-            while time.time() < deadline:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    time.sleep(0.5)
-            else:
-                pytest.fail(f"JupyterLab did not start: see {tmp / 'lab.log'}")
-            shots = tmp / "screenshots"
-            shots.mkdir()
-            print(f"screenshots in {shots}")
-            yield f"http://127.0.0.1:{port}", root, shots
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    with serving(cmd, port, tmp / "lab.log", cwd=tmp, env=env, timeout=90):
+        shots = tmp / "screenshots"
+        shots.mkdir()
+        print(f"screenshots in {shots}")
+        yield f"http://127.0.0.1:{port}", root, shots
 
 
 @pytest.fixture(scope="module")
