@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shutil
 import sys
 import time
@@ -24,6 +25,21 @@ ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "_build" / ".jupyter_cache"
 TIMEOUT_S = 300  # the same as execute.timeout in _config.yml
 BUDGET_S = 60  # each notebook should execute in a minute or less on the 2-core CPU
+KERNEL_PROFILE = ROOT / "_build" / "ipython"  # IPYTHONDIR of the kernels the checks start
+
+
+def quiet_kernel_profile() -> str:
+    """Write an IPython profile whose kernels log errors only, and return its folder (for IPYTHONDIR).
+
+    ipykernel 7 logs "Kernel is running over TCP without encryption" once per kernel: the course's
+    kernels listen on 127.0.0.1 only, and 35 notebooks (twice in ``make test``) made that notice most
+    of the log. What cells print or warn still reaches their outputs; a learner's own IPython
+    profile (``make lab``) is not touched.
+    """
+    config = KERNEL_PROFILE / "profile_default" / "ipython_kernel_config.py"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('c.IPKernelApp.log_level = "ERROR"  # written by tools/execute_notebooks.py\n')
+    return str(KERNEL_PROFILE)
 
 
 def book_notebooks() -> list[Path]:
@@ -110,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     from jupyter_cache.executors import load_executor
 
     CACHE.parent.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("IPYTHONDIR", quiet_kernel_profile())  # the kernels inherit it
     cache = get_cache(str(CACHE))
     notebooks = book_notebooks()
     if args.only:

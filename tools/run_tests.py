@@ -24,6 +24,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT / "tools"))
+from execute_notebooks import quiet_kernel_profile  # noqa: E402
+
 EXECUTED = ROOT / "_build" / "executed"  # the executed notebooks, exported from the book's cache
 OFFLINE_PROBE = ("import socket\ntry:\n    socket.create_connection(('1.1.1.1', 443), timeout=3)\n"
                  "except OSError:\n    pass\nelse:\n    raise SystemExit('network reachable')")
@@ -89,6 +92,7 @@ def junit_counts(path: Path) -> tuple[int, int] | None:
 def main() -> int:
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", TF_ENABLE_ONEDNN_OPTS="0", PYTHONHASHSEED="0")
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env.setdefault("IPYTHONDIR", quiet_kernel_profile())  # no per-kernel notice in the log
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         junit_dir = Path(tmp)
