@@ -58,8 +58,8 @@ chromium:  ## the browser the browser tests drive (Debian chromium; installed wi
 
 book: $(STAMP) $(JS_STAMP)  ## execute every notebook and build the HTML book
 	@# cached notebooks keep the widget JS they were executed with: drop the cache when that JS changed
-	@if [ -d _build/.jupyter_cache ] && [ -n "$$(find src/grucourse -name 'gate_widgets.*' -newer _build/.jupyter_cache)" ]; then \
-	  echo "gate widget JS changed: re-executing the notebooks"; rm -rf _build/.jupyter_cache; fi
+	@if [ -d _build/.jupyter_cache ] && [ -n "$$(find src/grucourse \( -name '*.js' -o -name '*.css' \) -newer _build/.jupyter_cache)" ]; then \
+	  echo "widget JS or CSS changed: re-executing the notebooks"; rm -rf _build/.jupyter_cache; fi
 	@# every notebook is executed once, two at a time, into the book's cache; the build then reads it
 	$(BIN)/python tools/execute_notebooks.py
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
