@@ -52,3 +52,16 @@ def test_math_labels_render():
     fig.canvas.draw()  # mathtext parses, else this raises
     assert ax.get_ylabel().startswith("$")
     plt.close(fig)
+
+
+def test_legend_below_stacks_long_labels_in_one_column():
+    fig, ax = plt.subplots()
+    for name in ("GRU", "LSTM", "SimpleRNN"):
+        ax.plot([0, 1], [0, 1], label=name)
+    assert plots.legend_outside(ax, where="below")._ncols == 3, "short labels sit side by side"
+    fig2, ax2 = plt.subplots()
+    for name in ("GRU, trained (median; band: min-max of 10 seeds)", "GRU, untrained (same seeds)"):
+        ax2.plot([0, 1], [0, 1], label=name)
+    assert plots.legend_outside(ax2, where="below")._ncols == 1, "two long labels would be wider than the figure"
+    plt.close(fig)
+    plt.close(fig2)

@@ -60,13 +60,20 @@ def integer_steps(ax, axis: str = "x"):
     return ax
 
 
+LEGEND_ROW_CHARS = 75  # about what one legend row under a 7-inch figure holds at the course's font size
+
+
 def legend_outside(ax, where: str = "right", **kwargs):
     """Draw the legend next to the axes (``"right"``) or under them (``"below"``), never on the data."""
     if where == "right":
         return ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, **kwargs)
     if where == "below":
-        handles, _ = ax.get_legend_handles_labels()
-        kwargs.setdefault("ncol", min(3, max(1, len(handles))))
+        _, labels = ax.get_legend_handles_labels()
+        # as many columns as fit under the axes: long labels (one per model) stack in one column
+        ncol = min(3, max(1, len(labels)))
+        while ncol > 1 and max(len(t) for t in labels) * ncol > LEGEND_ROW_CHARS:
+            ncol -= 1
+        kwargs.setdefault("ncol", ncol)
         return ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), borderaxespad=0.0, **kwargs)
     raise ValueError(f"where must be 'right' or 'below', got {where!r}")
 
@@ -99,5 +106,5 @@ def plot_across_seeds(ax, x, values, *, color, label, marker="o", linestyle="-")
     for row in values:
         ax.plot(x, row, color=color, linewidth=0.7, alpha=0.6)
     ax.plot(x, median, color=color, linewidth=2.2, marker=marker, markersize=4, linestyle=linestyle,
-            label=f"{label} (median, band = min-max over {values.shape[0]} seeds)")
+            label=f"{label} (median; band: min-max of {values.shape[0]} seeds)")
     return median
