@@ -5,11 +5,15 @@ kernels are block-diagonal (a constraint keeps the off-diagonal blocks at zero),
 computes exactly what model ``s`` alone would; the loss is the sum of the ``S`` models' losses.
 minGRU is element-wise apart from its input projection, so packing it only needs its kernel
 ``[W_z | W_h]`` to be block-diagonal in the same gate-major layout as a Keras GRU.
+
+Two tasks: the parity of a bit stream (:func:`parity_data`, a state-dependent transition) and
+delayed recall across blank steps (:func:`blank_recall_data`, pure distance). The long-range
+runs are tracked update by update (:func:`train_steps_and_track`, :func:`steps_to_target`);
+the time of one update of a *single* model is measured apart (:func:`step_timer`,
+:func:`paired_step_times`), because a packed update trains all seeds at once.
 """
 
 from __future__ import annotations
-
-import time
 
 from grucourse.experiments import _mask_constraint, block_mask, build_packed, pack_kernels
 from grucourse.models import build_model
@@ -104,19 +108,91 @@ def per_seed_accuracy(model, X, y, batch_size=500):
     return (probs.argmax(axis=-1) == y).mean(axis=0)  # (S,)
 
 
-def train_and_track(model, train, test, epochs, batch_size=50):
-    """Fit one epoch at a time; returns per-epoch test accuracy ``(epochs, S)`` and seconds per epoch."""
-    acc, seconds = [], []
-    for _ in range(epochs):
-        t0 = time.perf_counter()
-        model.fit(*train, epochs=1, batch_size=batch_size, verbose=0, shuffle=True)
-        seconds.append(time.perf_counter() - t0)
-        acc.append(per_seed_accuracy(model, *test))
-    return np.array(acc), np.array(seconds)
+def blank_recall_data(n: int, T: int, rng: np.random.Generator, n_symbols: int = 4):
+    """Delayed recall across blank steps: ``X`` ``(n, T, n_symbols + 1)``, ``y`` ``(n,)``.
+
+    Step 0 holds a one-hot symbol and the marker channel; steps ``1 .. T-1`` are all zero, and
+    the model answers after the last one. The only difficulty is the distance: the symbol must
+    survive ``T - 1`` steps of nothing. Chance accuracy is ``1 / n_symbols``.
+    """
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError("rng must be a numpy Generator, e.g. np.random.default_rng(0)")
+    for name, v, low in (("n", n, 1), ("T", T, 2), ("n_symbols", n_symbols, 2)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
+            raise ValueError(f"{name} must be an integer >= {low}, got {v!r}")
+    y = rng.integers(0, n_symbols, size=n)  # (n,)
+    X = np.zeros((n, T, n_symbols + 1), dtype=np.float32)  # (n, T, n_symbols + 1)
+    X[np.arange(n), 0, y] = 1.0  # the symbol, at step 0 only
+    X[:, 0, n_symbols] = 1.0  # the marker: "remember this one"
+    return X, y.astype(np.int64)
 
 
-def epochs_to_target(acc, target):
-    """First epoch (1-based) at which each seed's accuracy reaches ``target``; ``epochs + 1`` if never."""
-    acc = np.asarray(acc)  # (epochs, S)
-    reached = acc >= target  # (epochs, S)
-    return np.where(reached.any(axis=0), reached.argmax(axis=0) + 1, acc.shape[0] + 1)  # (S,)
+def train_steps_and_track(model, train, test, steps, eval_every, batch_size, seed=0):
+    """``steps`` single-batch updates (``train_on_batch``) on shuffled mini-batches of ``train``,
+    with the accuracy of every packed model on ``test`` after each ``eval_every`` updates.
+
+    Returns ``(done (k,), acc (k, S))``: ``done[i]`` updates had been made when ``acc[i]`` was
+    measured (the first row is the start, ``done[0] = 0``).
+    """
+    X, y = train  # (n, T, S*d), (n, S)
+    for name, v in (("steps", steps), ("eval_every", eval_every), ("batch_size", batch_size)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"{name} must be a positive integer, got {v!r}")
+    if batch_size > len(X):
+        raise ValueError(f"batch_size={batch_size} is larger than the training set ({len(X)} sequences)")
+    rng = np.random.default_rng(seed)
+    order = np.zeros(0, dtype=int)
+    done, acc = [0], [_accuracy_on_batch(model, *test)]
+    for step in range(1, steps + 1):
+        if len(order) < batch_size:  # a new epoch: a fresh permutation
+            order = np.concatenate([order, rng.permutation(len(X))])
+        idx, order = order[:batch_size], order[batch_size:]
+        model.train_on_batch(X[idx], y[idx])  # (batch, T, S*d), (batch, S)
+        if step % eval_every == 0 or step == steps:
+            done.append(step)
+            acc.append(_accuracy_on_batch(model, *test))
+    return np.array(done), np.array(acc)
+
+
+def _accuracy_on_batch(model, X, y):
+    probs = np.asarray(model.predict_on_batch(X))  # (n, S, C)
+    return (probs.argmax(axis=-1) == y).mean(axis=0)  # (S,)
+
+
+def steps_to_target(done, acc, target):
+    """Updates each seed needed before its accuracy first reached ``target``: ``(S,)`` floats,
+    ``inf`` for a seed that never reached it within the measured updates."""
+    done, acc = np.asarray(done), np.asarray(acc)  # (k,), (k, S)
+    if acc.ndim != 2 or acc.shape[0] != done.shape[0]:
+        raise ValueError(f"acc must be (len(done), S) = ({done.shape[0]}, S), got shape {acc.shape}")
+    reached = acc >= target  # (k, S)
+    first = done[reached.argmax(axis=0)].astype(float)  # (S,)
+    return np.where(reached.any(axis=0), first, np.inf)  # (S,)
+
+
+def step_timer(model, batch):
+    """A callable that runs one ``train_on_batch`` of ``model`` on the fixed ``batch = (X, y)``
+    (called once here, so tracing stays out of any timing)."""
+    X, y = batch
+
+    def step():
+        model.train_on_batch(X, y)
+
+    step()
+    return step
+
+
+def paired_step_times(timers: dict, repeat: int = 7) -> dict:
+    """Seconds per call of each callable in ``timers``, ``repeat`` rounds in turns: ``{name: (repeat,)}``.
+
+    Round ``i`` times every candidate once, so sample ``i`` of two candidates forms a pair for
+    :func:`grucourse.stats.time_ratio`.
+    """
+    from grucourse.timing import interleaved_times
+
+    samples = {name: [] for name in timers}
+    for _ in range(repeat):  # paired repeats: every candidate once per round
+        stats = interleaved_times(timers, repeat=1, warmup=0)
+        for name in timers:
+            samples[name].append(stats[name]["median"])
+    return {name: np.array(v) for name, v in samples.items()}  # each (repeat,)
