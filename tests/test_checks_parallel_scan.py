@@ -1,7 +1,16 @@
-"""Exercise set 5 (the parallel scan): the reference passes, known wrong answers get specific messages,
-the stub is "not attempted", and wrong types or shapes get a clear message."""
+"""Exercise set 5 (the parallel scan, the scan by hand included): the reference passes, known wrong
+answers get specific messages, the stub is "not attempted", and wrong types or shapes get a clear message."""
 
-from grucourse.checks import CORRECT, INCORRECT, INVALID, NOT_ATTEMPTED, ex_combine, ex_mingru_param_count, ex_to_mingru
+from grucourse.checks import (
+    CORRECT,
+    INCORRECT,
+    INVALID,
+    NOT_ATTEMPTED,
+    ex_combine,
+    ex_mingru_param_count,
+    ex_scan_by_hand,
+    ex_to_mingru,
+)
 from grucourse.gru import convert_convention
 from grucourse.mingru import MinGRUParams
 
@@ -78,3 +87,85 @@ def test_param_count_wrong_answers(wrong, words):
 def test_param_count_must_be_a_whole_number():
     r = ex_mingru_param_count.check(lambda d, u: 2.0 * u * (d + 1))
     assert r.status == INVALID and "whole number" in r.message
+
+
+# --- 5.4 the scan by hand ---------------------------------------------------------------------
+
+HAND = reference(ex_scan_by_hand, "levels")
+
+
+def _as_lists(levels):
+    return [(list(map(float, a)), list(map(float, b))) for a, b in levels]
+
+
+def test_scan_by_hand_reference_is_the_loop_and_passes():
+    h, loop = 0.0, []
+    for b in ex_scan_by_hand.B:  # h_t = 0.5 h_(t-1) + b_t, written out
+        h = 0.5 * h + b
+        loop.append(h)
+    np.testing.assert_allclose(HAND[-1][1], loop)
+    np.testing.assert_allclose(HAND[-1][0], 0.5 ** np.arange(1, 9))
+    r = ex_scan_by_hand.check(HAND)
+    assert r.status == CORRECT and "3 dependent steps" in r.message
+    rounded = [([round(v, 4) for v in a], b) for a, b in HAND]  # four decimals are enough
+    assert ex_scan_by_hand.check(rounded).status == CORRECT
+
+
+def test_scan_by_hand_stub_and_types():
+    assert ex_scan_by_hand.check(None).status == NOT_ATTEMPTED
+    assert ex_scan_by_hand.check(...).status == NOT_ATTEMPTED
+    r = ex_scan_by_hand.check(stub)
+    assert r.status == INVALID and "not a function" in r.message
+    assert "list of three" in ex_scan_by_hand.check(3.0).message
+    r = ex_scan_by_hand.check(HAND[:2])
+    assert r.status == INVALID and "3 pairs" in r.message
+    r = ex_scan_by_hand.check([(list(ex_scan_by_hand.A), list(ex_scan_by_hand.B)), *HAND])
+    assert r.status == INVALID and "leave out the input" in r.message
+    r = ex_scan_by_hand.check([(HAND[0][0][:7], HAND[0][1]), *HAND[1:]])
+    assert r.status == INVALID and "shape (7,)" in r.message
+    r = ex_scan_by_hand.check([HAND[0][1], *HAND[1:]])  # a bare list of numbers instead of a pair
+    assert r.status == INVALID and "pair (a, b)" in r.message
+    r = ex_scan_by_hand.check([(HAND[0][0], ["x"] * 8), *HAND[1:]])
+    assert r.status == INVALID and "8 numbers" in r.message
+
+
+def test_scan_by_hand_swapped_order_at_level_2():
+    levels = _as_lists(HAND)
+    a1, b1 = np.array(HAND[0][0], dtype=float), np.array(HAND[0][1], dtype=float)
+    b_swapped = b1.copy()
+    b_swapped[2:] = a1[:-2] * b1[2:] + b1[:-2]  # the later pair first, by hand
+    levels[1] = (levels[1][0], list(b_swapped))
+    r = ex_scan_by_hand.check(levels)
+    assert r.status == INCORRECT and "level 2" in r.message and "wrong order" in r.message
+
+
+def test_scan_by_hand_offset_one_at_every_level():
+    a, b = np.full(8, 0.5), np.array(ex_scan_by_hand.B, dtype=float)
+    levels = []
+    for _ in range(3):  # a sequential-looking mistake: always the neighbour one step back
+        a_new, b_new = a.copy(), b.copy()
+        a_new[1:], b_new[1:] = a[:-1] * a[1:], a[1:] * b[:-1] + b[1:]
+        a, b = a_new, b_new
+        levels.append((a, b))
+    r = ex_scan_by_hand.check(levels)
+    assert r.status == INCORRECT and "level 2" in r.message and "1 place(s) earlier" in r.message
+
+
+def test_scan_by_hand_skipped_level():
+    r = ex_scan_by_hand.check([HAND[0], HAND[2], HAND[2]])
+    assert r.status == INCORRECT and "level 2" in r.message and "skipped" in r.message
+
+
+def test_scan_by_hand_a_not_updated_and_early_positions():
+    levels = _as_lists(HAND)
+    levels[0] = ([0.5] * 8, levels[0][1])  # b right, a left as the input
+    r = ex_scan_by_hand.check(levels)
+    assert r.status == INCORRECT and "a was not updated" in r.message
+    levels = _as_lists(HAND)
+    levels[2] = (levels[2][0], [0.0] * 4 + levels[2][1][4:])  # positions 0..3 wiped at offset 4
+    r = ex_scan_by_hand.check(levels)
+    assert r.status == INCORRECT and "positions t < 4" in r.message
+    levels = _as_lists(HAND)
+    levels[2] = (levels[2][0], levels[2][1][:7] + [9.0])  # one wrong number at the end
+    r = ex_scan_by_hand.check(levels)
+    assert r.status == INCORRECT and "position t = 7" in r.message

@@ -1,4 +1,5 @@
-"""Checkers of exercise set 5: the parallel scan (the combine operator, GRU -> minGRU, its parameters)."""
+"""Checkers of exercise set 5: the parallel scan (the combine operator, GRU -> minGRU, its parameters,
+the scan by hand for T = 8)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from grucourse.checks.core import (
     _call,
     _incorrect,
     _invalid,
+    _is_stub,
     _need_callable,
+    _not_attempted,
     _Verdict,
 )
 from grucourse.gru import init_gru_params
@@ -138,3 +141,108 @@ def mingru_param_count(d, u):
             if got == [f(d, u) for d, u in self.CASES]:
                 raise _incorrect(message)
         raise _incorrect(f"for d=10, u=32 you returned {got[0]}; count W_z, W_h and the biases.")
+
+
+# --- Exercise 5.4: the scan by hand for T = 8 -------------------------------------------------
+
+
+def _level(a, b, s, swap=False):
+    """One Hillis-Steele level with offset ``s`` on ``a, b`` ``(T,)``: position ``t >= s`` combines with ``t - s``.
+
+    ``swap=True`` combines in the wrong order (the later pair first), a known mistake.
+    """
+    a_new, b_new = a.copy(), b.copy()  # (T,): positions t < s keep their pair
+    if swap:
+        a_new[s:], b_new[s:] = a[s:] * a[:-s], a[:-s] * b[s:] + b[:-s]
+    else:
+        a_new[s:], b_new[s:] = a[:-s] * a[s:], a[s:] * b[:-s] + b[s:]  # (a1 a2, a2 b1 + b2)
+    return a_new, b_new
+
+
+class ScanByHand(Exercise):
+    name = "scan_by_hand"
+    A = (0.5,) * 8  # a_t: every step keeps half of the state
+    B = (4.0, 2.0, 0.0, 8.0, 4.0, 0.0, 2.0, 6.0)  # b_t
+    hints = (
+        "Level 1 (offset 1): every position t >= 1 combines with t - 1, the earlier pair on the left: "
+        "a becomes a_{t-1} a_t and b becomes a_t b_{t-1} + b_t. Position 0 has no partner and keeps (0.5, 4).",
+        "Level 2 uses offset 2 and the pairs of level 1; level 3 uses offset 4 and the pairs of level 2. "
+        "After level 1: a = [0.5, 0.25, 0.25, ...], b = [4, 4, 1, 8, 8, 2, 2, 7].",
+    )
+    solution_code = '''
+levels = [  # (a, b) after each level; a_t = 0.5, b = [4, 2, 0, 8, 4, 0, 2, 6]
+    ([1/2, 1/4, 1/4, 1/4, 1/4, 1/4, 1/4, 1/4], [4, 4, 1, 8, 8, 2, 2, 7]),                  # offset 1
+    ([1/2, 1/4, 1/8, 1/16, 1/16, 1/16, 1/16, 1/16], [4, 4, 2, 9, 8.25, 4, 4, 7.5]),        # offset 2
+    ([1/2, 1/4, 1/8, 1/16, 1/32, 1/64, 1/128, 1/256], [4, 4, 2, 9, 8.5, 4.25, 4.125, 8.0625]),  # offset 4
+]
+'''
+    solution_note = "The last b is h_t of the loop h_t = 0.5 h_{t-1} + b_t, and the last a is 0.5^(t+1)."
+
+    def reference_levels(self):
+        """The input and the pairs after levels 1, 2, 3: a list of four ``(a (8,), b (8,))``."""
+        a, b = np.array(self.A), np.array(self.B)  # (8,) each
+        out = [(a, b)]
+        for s in (1, 2, 4):
+            out.append(_level(*out[-1], s))
+        return out
+
+    def _pairs(self, answer):
+        if _is_stub(answer):
+            raise _not_attempted("(levels = [(a, b), (a, b), (a, b)])")
+        if callable(answer):
+            raise _invalid("levels should be a list of three (a, b) pairs of numbers, not a function")
+        if not isinstance(answer, list | tuple):
+            raise _invalid(f"levels should be a list of three (a, b) pairs, got {type(answer).__name__}")
+        pairs = []
+        for k, pair in enumerate(answer, start=1):
+            if not isinstance(pair, list | tuple | np.ndarray) or len(pair) != 2:
+                raise _invalid(f"item {k} of levels should be a pair (a, b) of two lists of 8 numbers")
+            for v, name in zip(pair, "ab", strict=True):
+                try:
+                    np.asarray(v, dtype=np.float64)
+                except (TypeError, ValueError):
+                    raise _invalid(f"{name} of item {k} should be 8 numbers (fractions such as 1/16 are fine), "
+                                   f"got {v!r:.60}") from None
+            pairs.append(tuple(_as_array(v, f"{name} of item {k}", (8,)) for v, name in zip(pair, "ab", strict=True)))
+        return pairs
+
+    def _grade(self, answer):
+        pairs = self._pairs(answer)
+        ref = self.reference_levels()
+        if len(pairs) == 4 and self._same(pairs[0], ref[0]):
+            raise _invalid("leave out the input (level 0): levels holds the pairs after levels 1, 2 and 3")
+        if len(pairs) != 3:
+            raise _invalid(f"levels should hold 3 pairs, one per level (offsets 1, 2, 4) for T = 8; got {len(pairs)}")
+        for k, (got, want) in enumerate(zip(pairs, ref[1:], strict=True), start=1):
+            if not self._same(got, want):
+                self._diagnose(k, got, ref)
+        raise _Verdict(CORRECT, "after 3 levels b holds every state h_t of the loop h_t = 0.5 h_(t-1) + b_t, "
+                                "and a holds 0.5^(t+1): 8 states in 3 dependent steps instead of 7.")
+
+    @staticmethod
+    def _same(x, y):
+        return all(np.allclose(u, v, rtol=0, atol=1e-4) for u, v in zip(x, y, strict=True))
+
+    def _diagnose(self, k, got, ref):
+        s, prev, where = 2 ** (k - 1), ref[k - 1], f"level {k} (offset {2 ** (k - 1)})"
+        if self._same(got, _level(*prev, s, swap=True)):
+            raise _incorrect(f"{where} combines in the wrong order: the earlier pair (t - {s}) is the left one, "
+                             f"so b becomes a_t b_(t-{s}) + b_t, not a_(t-{s}) b_t + b_(t-{s}).")
+        for other in (1, 2, 4):
+            if other != s and self._same(got, _level(*prev, other)):
+                raise _incorrect(f"{where} combined each position with the one {other} place(s) earlier; "
+                                 f"level {k} pairs position t with t - {s} (the offset doubles every level).")
+        if k < 3 and self._same(got, ref[k + 1]):
+            raise _incorrect(f"your level {k} is what level {k + 1} gives: one level was skipped.")
+        if self._same(got, prev):
+            raise _incorrect(f"your {where} is the same as the level before it: combine every t >= {s} with t - {s}.")
+        want = ref[k]
+        if np.allclose(got[1], want[1], atol=1e-4) and np.allclose(got[0], prev[0], atol=1e-4):
+            raise _incorrect(f"b of {where} is right, but a was not updated: a_t becomes a_(t-{s}) a_t, which the "
+                             "next level needs.")
+        if not (np.allclose(got[0][:s], prev[0][:s], atol=1e-4) and np.allclose(got[1][:s], prev[1][:s], atol=1e-4)):
+            raise _incorrect(f"in {where}, positions t < {s} have no partner {s} steps back: they keep their pair "
+                             "from the level before.")
+        t = int(np.flatnonzero(~(np.isclose(got[0], want[0], atol=1e-4) & np.isclose(got[1], want[1], atol=1e-4)))[0])
+        raise _incorrect(f"{where} is off from position t = {t}: combine the pair at t - {s} (left) with the pair at "
+                         f"t (right) from level {k - 1}, (a1 a2, a2 b1 + b2).")
