@@ -1,7 +1,6 @@
 """Tests for grucourse.stacks: packed GRU stacks compute what each seed's stand-alone stack computes."""
 
 from grucourse.stacks import (
-    combine_stacks,
     fit_stack,
     packed_stack,
     packed_stacks,
@@ -9,6 +8,7 @@ from grucourse.stacks import (
     stack_params,
     stack_scores,
     units_for_stack,
+    update_step,
 )
 
 import keras
@@ -108,16 +108,7 @@ def test_fit_stack_is_reproducible_and_learns():
     assert runs[0][0, 0] > max(before[0, 0], 0.8)  # seed 0 reads the feature that decides
     with pytest.raises(ValueError, match="epochs"):
         fit_stack(model, X, y, epochs=0)
-
-
-def test_combined_stacks_answer_as_their_parts():
-    parts = [packed_stack([0, 1], 2, 3, n_outputs=None), packed_stack([0, 1], 2, 2, layers=2)]
-    X = np.random.default_rng(3).normal(size=(5, 4, 4)).astype(np.float32)
-    both = combine_stacks(parts)
-    out = np.asarray(both(X))  # (5, 4)
-    np.testing.assert_allclose(out, np.concatenate([np.asarray(p(X)) for p in parts], axis=1), atol=1e-6)
-    assert both.arms == [(1, 3, False), (2, 2, False)] and stack_scores(both, X, np.zeros((5, 2))).shape == (2, 2)
-    with pytest.raises(ValueError, match="same seeds"):
-        combine_stacks([parts[0], packed_stack([0, 2], 2, 3)])
-    with pytest.raises(TypeError, match="packed_stacks"):
-        combine_stacks([keras.Sequential()])
+    with pytest.raises(ValueError, match="batch_size=8"):
+        fit_stack(model, X[:4], y[:4], epochs=1, batch_size=8)
+    with pytest.raises(TypeError, match="packed_stack"):
+        update_step(keras.Sequential())

@@ -112,7 +112,8 @@ def packed_stacks(seeds, n_features, arms, *, n_outputs=None, dropout=0.0, recur
     predictions for ``n_outputs=None``; targets are ``(B, S)`` (each arm is scored against its
     seed's targets). Layer ``l`` of the model packs the ``l``-th layer of every arm at least ``l``
     deep, with block-diagonal kernels; an arm's last state goes to its own head.
-    ``dropout`` and ``recurrent_dropout`` are Keras's rates, applied in every layer.
+    ``dropout`` and ``recurrent_dropout`` are Keras's rates, applied in every layer; every arm
+    shares them (a model per setting compares rates).
     """
     import keras
 
@@ -202,33 +203,6 @@ def _summed_loss(n_members, n_arms, regression):
     return summed_loss
 
 
-def combine_stacks(models, learning_rate=1e-2):
-    """One trainable model from several :func:`packed_stacks` models on the same seeds (arms concatenated).
-
-    Each part keeps its own layers (and so its own dropout rates); training the parts together
-    pays Keras's fixed cost per training step once. Output ``(B, M, C)`` or ``(B, M)`` with the
-    members of ``models[0]`` first; targets ``(B, S)`` as for each part.
-    """
-    import keras
-
-    models = list(models)
-    if not models or not all(hasattr(m, "arms") and hasattr(m, "seeds") for m in models):
-        raise TypeError("models must be a non-empty list of models from packed_stacks")
-    if len({tuple(m.seeds) for m in models}) != 1 or len({m.inputs[0].shape[-1] for m in models}) != 1:
-        raise ValueError("every model must hold the same seeds and read the same inputs")
-    if len({len(m.outputs[0].shape) for m in models}) != 1:
-        raise ValueError("the models must all be classifiers or all regressors")
-    inputs = keras.Input((None, models[0].inputs[0].shape[-1]))
-    outputs = keras.layers.Concatenate(axis=1)([m(inputs) for m in models])  # (B, M[, C])
-    model = keras.Model(inputs, outputs)
-    model.arms = [arm for m in models for arm in m.arms]
-    model.seeds = models[0].seeds
-    n_members = len(model.arms) * len(model.seeds)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
-                  loss=_summed_loss(n_members, len(model.arms), len(outputs.shape) == 2))
-    return model
-
-
 def seed_blocks(sets):
     """Stack per-seed data ``[(X_s (n, T, d), y_s (n,) or (n, 1)), …]`` into ``X (n, T, S·d)``, ``y (n, S)``."""
     sets = list(sets)
@@ -252,7 +226,7 @@ def update_step(model):
     import tensorflow as tf
 
     if not hasattr(model, "arms"):
-        raise TypeError("model must come from packed_stacks, packed_stack or combine_stacks")
+        raise TypeError("model must come from packed_stacks or packed_stack")
     if getattr(model, "course_update_step", None) is None:
         optimizer, loss_fn, weights = model.optimizer, model.loss, model.trainable_variables
 
