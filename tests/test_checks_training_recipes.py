@@ -3,7 +3,14 @@ reports the untouched stub as not attempted, and answers wrong types and shapes 
 
 import math
 
-from grucourse.checks import CORRECT, INCORRECT, INVALID, ex_half_life_layer, ex_stateful_windows
+from grucourse.checks import (
+    CORRECT,
+    INCORRECT,
+    INVALID,
+    ex_clip_from_trace,
+    ex_half_life_layer,
+    ex_stateful_windows,
+)
 from grucourse.initialisers import UpdateGateBias, set_update_gate_bias
 
 import check_support
@@ -82,3 +89,28 @@ def test_stateful_windows_wrong_answers():
     assert r.status == INVALID and "shape" in r.message
     r = ex_stateful_windows.check(lambda s, B, W: "windows")
     assert r.status == INVALID
+
+
+def test_clip_from_trace_reference_wrong_answers_and_types(capsys):
+    check_support.assert_stub_reference_and_types(ex_clip_from_trace, reference(ex_clip_from_trace,
+                                                                                "clip_norm_from_trace"), capsys)
+
+    def finite(norms):
+        return norms[np.isfinite(norms)]
+
+    for answer, words in [
+        (lambda norms: float(np.percentile(norms, 90)), "NaN"),
+        (lambda norms: float(finite(norms).max()), "largest norm"),
+        (lambda norms: float(finite(norms).mean()), "mean norm"),
+        (lambda norms: float(np.median(finite(norms))), "median"),
+        (lambda norms: float(np.percentile(finite(norms), 50) * 0.5), "at most 10%"),
+        (lambda norms: float(np.percentile(finite(norms), 97)), "higher than it needs"),
+    ]:
+        result = ex_clip_from_trace.check(answer)
+        assert result.status == INCORRECT and words in result.message, (words, result.message)
+    for method in ("higher", "lower", "nearest"):  # any clip that touches exactly 10% of the steps
+        answer = lambda norms, m=method: float(np.percentile(finite(norms), 90, method=m))  # noqa: E731
+        assert ex_clip_from_trace.check(answer).status == CORRECT
+    assert ex_clip_from_trace.check(lambda norms: np.array([1.0])).status != INVALID
+    listed = ex_clip_from_trace.check(lambda norms: [1.0, 2.0])
+    assert listed.status == INVALID and "one number" in listed.message

@@ -1,4 +1,4 @@
-"""Checkers of exercise set 6: training recipes (an update-gate bias for a half-life, stateful windows)."""
+"""Checkers of exercise set 6: training recipes (an update-gate bias for a half-life, stateful windows, a clip norm)."""
 
 from __future__ import annotations
 
@@ -148,3 +148,72 @@ def stateful_batches(series, batch_size, window):
                              f"{int(want[B, 0, 0] // f)}, the step after row 0 of batch 0 ends; yours starts at "
                              f"value {got[B, 0, 0]:g}.")
         raise _Verdict(CORRECT, "row b of every batch continues row b of the batch before, as stateful=True needs.")
+
+
+# --- Exercise 6.3: a clip norm read from a gradient-norm trace -------------------------------
+
+
+class ClipFromTrace(Exercise):
+    name = "clip_from_trace"
+    hints = (
+        "A clip norm should leave the ordinary steps of a healthy run alone and cut only its rare spikes: "
+        "here, at most 10% of the recorded steps may lie above it.",
+        "Drop the non-finite entries (np.isfinite), then take the 90th percentile: np.percentile(norms, 90).",
+    )
+    solution_code = '''
+def clip_norm_from_trace(norms):
+    norms = np.asarray(norms, dtype=float)  # (steps,) gradient norms of a healthy run
+    norms = norms[np.isfinite(norms)]       # steps that were not recorded are NaN
+    return float(np.percentile(norms, 90))  # at most 10% of the steps get clipped
+'''
+    TOUCH = 0.1  # the largest fraction of healthy steps the clip may touch
+
+    @staticmethod
+    def _traces():
+        """Three healthy traces ``(steps,)``: log-normal norms, a few spikes, some steps not recorded (NaN)."""
+        traces = []
+        for seed, n, scale in ((0, 100, 1.0), (1, 200, 0.05), (2, 300, 20.0)):
+            rng = np.random.default_rng([seed, 63])
+            norms = scale * rng.lognormal(0.0, 0.3, size=n)  # (n,) ordinary steps
+            spikes = rng.choice(n, size=n // 20, replace=False)
+            norms[spikes] *= 10.0  # rare large gradients
+            blank = rng.choice(n, size=n // 10, replace=False)
+            norms[blank] = np.nan  # steps the trace did not record
+            traces.append(norms)
+        return traces
+
+    def _grade(self, answer):
+        _need_callable(answer, "clip_norm_from_trace")
+        for trace in self._traces():
+            finite = np.sort(trace[np.isfinite(trace)])  # (m,)
+            m = finite.size
+            k = int(self.TOUCH * m)  # at most k steps may lie above the clip
+            low, high = finite[m - k - 1], finite[m - k]  # the clips that touch exactly k steps
+            got = _call(answer, trace.copy(), what=f"clip_norm_from_trace(a trace of {trace.size} steps)")
+            if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, float, np.integer, np.floating)):
+                if isinstance(got, np.ndarray) and got.size == 1:
+                    got = got.item()
+                else:
+                    raise _invalid(f"clip_norm_from_trace returned {type(got).__name__}; return one number")
+            got = float(got)
+            if math.isnan(got):
+                raise _incorrect("your clip norm is NaN: the trace holds NaN where a step was not recorded, and "
+                                 "NaN spreads through max, mean and percentile. Keep np.isfinite(norms) first.")
+            if low * (1 - 1e-9) <= got <= high * (1 + 1e-9):
+                continue
+            clipped = float(np.mean(finite > got))  # fraction of recorded steps the clip would touch
+            if np.isclose(got, finite[-1]):
+                raise _incorrect("your clip norm is the largest norm of the trace: it never touches a step, so it "
+                                 "would not stop the next spike either. Cut the rare spikes: at most 10% of steps.")
+            if np.isclose(got, finite.mean()):
+                raise _incorrect(f"your clip norm is the mean norm: the spikes pull it up, and it still clips "
+                                 f"{clipped:.0%} of the ordinary steps. Use a percentile of the norms.")
+            if np.isclose(got, np.median(finite)):
+                raise _incorrect("your clip norm is the median: it clips half of the steps of a healthy run, which "
+                                 "slows training everywhere. At most 10% of the steps should be clipped.")
+            if got < low:
+                raise _incorrect(f"your clip norm clips {clipped:.0%} of the steps of a healthy run; it should "
+                                 "touch at most 10% of them (the rare spikes) and no more.")
+            raise _incorrect(f"your clip norm clips only {clipped:.0%} of the steps: it is higher than it needs to "
+                             "be. The smallest clip that touches at most 10% of the steps is the 90th percentile.")
+        raise _Verdict(CORRECT, "the clip leaves 90% of the healthy steps alone and cuts the spikes.")
