@@ -249,3 +249,22 @@ def test_future_symbol_task_and_recall_inits():
     assert table.test_accuracy.between(0, 1).all()
     with pytest.raises(TypeError, match="inits"):
         train_recall_inits(3, [0], {}, n_train=8)
+
+
+def test_blank_recall_inits_pairs_seeds_and_explains_bad_input():
+    from grucourse.recipes import memory_inits, train_blank_recall_inits
+
+    table = train_blank_recall_inits(5, [0, 1], memory_inits(t_max=5), units=4, n_train=20, n_test=8,
+                                     steps=3, batch_size=5)
+    assert len(table) == 6 and sorted(table.init.unique()) == ["chrono", "default", "keep"]
+    assert set(table.seed) == {0, 1} and (table.lag == 5).all()
+    assert table.test_accuracy.between(0, 1).all()
+    again = train_blank_recall_inits(5, [0, 1], memory_inits(t_max=5), units=4, n_train=20, n_test=8,
+                                     steps=3, batch_size=5)
+    np.testing.assert_array_equal(table.test_accuracy, again.test_accuracy)  # seeded: same numbers
+    with pytest.raises(TypeError, match="inits"):
+        train_blank_recall_inits(5, [0], {"keep": 3.0})
+    with pytest.raises(ValueError, match="lag"):
+        train_blank_recall_inits(0, [0], memory_inits())
+    with pytest.raises(ValueError, match="batch_size"):
+        train_blank_recall_inits(5, [0], memory_inits(), n_train=4, batch_size=10)

@@ -218,3 +218,35 @@ def packed_sequence_gru(seeds, n_features, units, n_classes, *, bidirectional=Fa
 
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=summed_cross_entropy)
     return model
+
+
+def train_blank_recall_inits(lag, seeds, inits, *, units=8, n_train=200, n_test=40, steps=60, batch_size=10,
+                             learning_rate=0.05, n_symbols=4):
+    """Test accuracy after ``steps`` Adam updates on delayed recall across ``lag`` blank steps.
+
+    The task is :func:`grucourse.mingru_experiments.blank_recall_data` with ``T = lag + 1``: a
+    symbol at step 0, then nothing, so the distance is the only difficulty. One GRU per
+    (initialisation in ``inits``, seed) trains packed; model ``(name, s)`` trains on the data of
+    ``default_rng([s, 1])`` and is tested on ``default_rng([s, 2])``, so the initialisations are
+    compared on paired seeds. Returns a ``pandas.DataFrame``: ``init, seed, lag, test_accuracy``.
+    """
+    from grucourse.mingru_experiments import blank_recall_data, pack_data, train_steps_and_track
+
+    import keras
+    import pandas as pd
+
+    lag = _check_positive_int(lag, "lag")
+    seeds = _check_int_list(seeds, "seeds", 0)
+    if not isinstance(inits, dict) or not inits or not all(callable(f) for f in inits.values()):
+        raise TypeError("inits must be a non-empty dict {name: f(layer, seed)}, e.g. memory_inits()")
+    keys, models = build_recall_models(lag, seeds, inits, units, n_symbols, learning_rate)
+    train = pack_data([blank_recall_data(n_train, lag + 1, np.random.default_rng([s, 1]), n_symbols)
+                       for _, s in keys])  # (n_train, T, M*(n_symbols+1)), (n_train, M)
+    test = pack_data([blank_recall_data(n_test, lag + 1, np.random.default_rng([s, 2]), n_symbols)
+                      for _, s in keys])  # (n_test, T, M*(n_symbols+1)), (n_test, M)
+    packed = build_packed(models, "GRU", learning_rate)
+    keras.utils.set_random_seed(seeds[0])
+    _, acc = train_steps_and_track(packed, train, test, steps=steps, eval_every=steps,
+                                   batch_size=batch_size, seed=seeds[0])  # acc: (2, M)
+    return pd.DataFrame([{"init": name, "seed": s, "lag": lag, "test_accuracy": float(a)}
+                         for (name, s), a in zip(keys, acc[-1], strict=True)])
