@@ -4,7 +4,7 @@
 // The state `data` holds the weights a_{t,j} of one decoded example (T_out rows, T_src columns; row t
 // sums to 1 over the source positions j), the source tokens and the output tokens. Step t shows
 // row t on the source itself (each source token shaded by a_{t,j}), the output written so far, and
-// the whole table with the rows still to come dimmed. Shading: Okabe-Ito blue at opacity a_{t,j}.
+// the table filled up to row t (later rows show their labels only). Shading: Okabe-Ito blue at opacity a_{t,j}.
 
 const BLUE = [0, 114, 178];
 
