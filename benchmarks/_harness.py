@@ -1,7 +1,7 @@
 """Shared command line of the benchmark scripts: ``--repeat N`` and a table with a title.
 
 Each script answers one question of the efficiency chapter with the same function the chapter
-calls (from ``grucourse.efficiency``), only with more repeats. Run one script, or all of them
+calls (from ``grucourse.experiments.efficiency``), only with more repeats. Run one script, or all of them
 with ``python benchmarks/run_all.py`` (``make bench``).
 """
 
@@ -23,8 +23,8 @@ def main(question: str, experiment, default_repeat: int, notes=None) -> None:
     parser.add_argument("--repeat", type=int, default=default_repeat, help="timed runs per row (median)")
     args = parser.parse_args()
 
+    from grucourse.measure.timing import format_table
     from grucourse.repro import seed_everything
-    from grucourse.timing import format_table
 
     rng = seed_everything(0)
     t0 = time.perf_counter()

@@ -1,6 +1,7 @@
 """Variable-length batches: pad everything to the longest sequence, or bucket by length?"""
 
-from grucourse.efficiency import compare_batching, make_variable_length_data
+from grucourse.data.batching import make_variable_length_data
+from grucourse.experiments.efficiency import compare_batching
 
 from _harness import main
 

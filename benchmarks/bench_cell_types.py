@@ -1,6 +1,6 @@
 """SimpleRNN, GRU and LSTM: cost per time step against the FLOP ratios 1 : 3 : 4."""
 
-from grucourse.efficiency import compare_cell_types
+from grucourse.experiments.efficiency import compare_cell_types
 
 from _harness import main
 

@@ -1,6 +1,6 @@
 """Eager, tf.function or XLA (jit_compile=True): the same Keras GRU forward on CPU."""
 
-from grucourse.efficiency import compare_compilation
+from grucourse.experiments.efficiency import compare_compilation
 
 from _harness import main
 

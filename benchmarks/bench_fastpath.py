@@ -1,6 +1,6 @@
 """What do the arguments that break cuDNN's conditions cost on the CPU's generic kernel?"""
 
-from grucourse.efficiency import compare_fastpath
+from grucourse.experiments.efficiency import compare_fastpath
 
 from _harness import main
 

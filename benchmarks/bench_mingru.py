@@ -14,7 +14,7 @@ if __name__ == "__main__":
     parser.add_argument("--repeat", type=int, default=5, help="paired timed rounds per cell (median)")
     args = parser.parse_args()
 
-    from grucourse.mingru_speed import crossover, format_speed_table, speed_table
+    from grucourse.experiments.parallel_mingru import crossover, format_speed_table, speed_table
     from grucourse.repro import seed_everything
 
     seed_everything(0)

@@ -1,6 +1,6 @@
 """Is the course's numpy GRU as fast as Keras? Forward pass, B=64, T=100, d=10, u=32, float32."""
 
-from grucourse.efficiency import compare_numpy_keras
+from grucourse.experiments.efficiency import compare_numpy_keras
 
 from _harness import main
 

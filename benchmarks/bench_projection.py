@@ -1,6 +1,6 @@
 """Fused input projection (one matmul for all steps) against one projection per step, numpy."""
 
-from grucourse.efficiency import compare_projection
+from grucourse.experiments.efficiency import compare_projection
 
 from _harness import main
 

@@ -1,6 +1,6 @@
 """Real-time inference: the latency of one GRU step for one new input (batch 1)."""
 
-from grucourse.efficiency import streaming_latency
+from grucourse.experiments.efficiency import streaming_latency
 
 from _harness import main
 

@@ -1,13 +1,13 @@
 """Where does the time of a GRU forward go: the parallel input projection or the sequential loop?"""
 
-from grucourse.efficiency import time_split
+from grucourse.experiments.efficiency import projection_time_share
 
 from _harness import main
 
 if __name__ == "__main__":
     main(
         "numpy GRU: input projection vs the whole forward, B=64 T=100 d=10 u=32",
-        lambda rng, repeat: time_split(rng, repeat=repeat),
+        lambda rng, repeat: projection_time_share(rng, repeat=repeat),
         default_repeat=30,
         notes=lambda r: [
             f"the projection is {r['share_flops']:.0%} of the FLOPs but {r['share_time']:.1%} of the time"

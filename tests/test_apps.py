@@ -1,4 +1,4 @@
-"""Tests for grucourse.apps: early-stopping training and prediction with Keras."""
+"""Tests for grucourse.training.early_stopping: early-stopping training and prediction with Keras."""
 
 import numpy as np
 import pytest
@@ -7,8 +7,8 @@ pytestmark = pytest.mark.keras
 
 
 def test_fit_early_stopping_learns_and_restores_best():
-    from grucourse.apps import fit_early_stopping, predict
     from grucourse.repro import seed_everything
+    from grucourse.training.early_stopping import fit_early_stopping, predict
 
     seed_everything(0)
     import keras
@@ -26,7 +26,7 @@ def test_fit_early_stopping_learns_and_restores_best():
 
 
 def test_bad_input():
-    from grucourse.apps import fit_early_stopping
+    from grucourse.training.early_stopping import fit_early_stopping
 
     with pytest.raises(ValueError, match="rows"):
         fit_early_stopping(None, np.zeros((4, 2, 1)), np.zeros(3), np.zeros((2, 2, 1)), np.zeros(2))

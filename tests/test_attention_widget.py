@@ -5,13 +5,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from grucourse.attention_widget import AttentionAnimator, attention_animator, attention_payload
+from grucourse.widgets.attention import AttentionAnimator, attention_animator, attention_payload
 
 import numpy as np
 import pytest
 from test_widgets_js import node
 
-JS = Path(__file__).resolve().parent.parent / "src" / "grucourse" / "attention_widget.js"
+JS = Path(__file__).resolve().parent.parent / "src" / "grucourse" / "widgets" / "attention.js"
 
 
 def softmax_rows(logits):

@@ -1,6 +1,6 @@
-"""Tests for grucourse.audio: synthetic sounds and the numpy log spectrogram."""
+"""Tests for grucourse.data.audio: synthetic sounds and the numpy log spectrogram."""
 
-from grucourse import audio as A
+from grucourse.data import audio as A
 
 import numpy as np
 import pytest
@@ -32,7 +32,7 @@ def test_pure_tone_peaks_in_the_right_band():
 
 def test_classes_differ_by_order_only():
     rng = np.random.default_rng(1)
-    waves, labels = A.make_dataset(200, rng)
+    waves, labels = A.make_sound_dataset(200, rng)
     assert waves.shape == (200, int(A.SAMPLE_RATE * A.DURATION)) and np.bincount(labels).tolist() == [50] * 4
     S = A.log_spectrogram(waves)
     mean_spec = S.mean(axis=1)  # (n, bands)
@@ -59,4 +59,4 @@ def test_bad_input():
     with pytest.raises(ValueError, match="label"):
         A.make_example(7, np.random.default_rng(0))
     with pytest.raises(TypeError, match="Generator"):
-        A.make_dataset(4, 3)
+        A.make_sound_dataset(4, 3)

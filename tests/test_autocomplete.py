@@ -2,7 +2,9 @@
 
 import json
 
-from grucourse.autocomplete import (
+from grucourse.core.gru import convert_convention, gru_forward, init_gru_params
+from grucourse.data.text import ALPHABET
+from grucourse.widgets.autocomplete import (
     autocomplete,
     autocomplete_payload,
     payload_kilobytes,
@@ -10,8 +12,6 @@ from grucourse.autocomplete import (
     reference_run,
     top_k,
 )
-from grucourse.charlm import ALPHABET
-from grucourse.gru import convert_convention, gru_forward, init_gru_params
 
 import numpy as np
 import pytest

@@ -5,15 +5,17 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from grucourse.autocomplete import autocomplete_payload, reference_run
-from grucourse.charlm import ALPHABET, encode, softmax_t
-from grucourse.charlm_train import build_lm, numpy_lm
-from grucourse.gru import init_gru_params
+from grucourse.core.gru import init_gru_params
+from grucourse.core.language_model import softmax_t
+from grucourse.data.text import ALPHABET, encode_text
+from grucourse.experiments.char_language_model import numpy_lm
+from grucourse.layers.lm import build_lm
+from grucourse.widgets.autocomplete import autocomplete_payload, reference_run
 
 import numpy as np
 from test_widgets_js import node
 
-JS = Path(__file__).resolve().parent.parent / "src" / "grucourse" / "autocomplete.js"
+JS = Path(__file__).resolve().parent.parent / "src" / "grucourse" / "widgets" / "autocomplete.js"
 FIXTURES = ["the gated recurrent unit ", "a", "Hello, World! (42)", "assert statements are a convenient way"]
 
 RUNNER = """
@@ -70,7 +72,7 @@ def test_js_matches_keras(tmp_path):
     cases = [{"lm": payload, "text": t} for t in FIXTURES if len(t) > 1]
     res = run_node(tmp_path, cases)
     for case, js in zip(cases, res["out"], strict=True):
-        ids = encode("".join(c for c in case["text"].lower() if c in ALPHABET))
+        ids = encode_text("".join(c for c in case["text"].lower() if c in ALPHABET))
         keras_probs = softmax_t(np.asarray(model.predict(ids[None], verbose=0)[0], dtype=float))  # (T, V)
         err = float(np.max(np.abs(np.array(js["probs"]) - keras_probs)))
         assert err < 1e-5, (case["text"], err)

@@ -1,6 +1,6 @@
 """Padding and bucketing variable-length sequences: correct batches and clear errors."""
 
-from grucourse.batching import bucket_by_length, fixed_batches, pad_batch, padding_waste
+from grucourse.data.batching import bucket_by_length, fixed_batches, pad_batch, padding_waste
 
 import numpy as np
 import pytest

@@ -175,7 +175,7 @@ def test_book_pages_offline(browser_context, book_server, tmp_path):
             # every gate widget's model state names its class once: that many views must render
             expected = page.evaluate(
                 "() => [...document.querySelectorAll('script[type=\"application/vnd.jupyter.widget-state+json\"]')]"
-                ".map(s => s.textContent).join('').split('grucourse.widgets.Gate').length - 1")
+                ".map(s => s.textContent).join('').split('grucourse.widgets.gate_trace.Gate').length - 1")
             if rel.endswith("03_gate_intuition.html"):
                 assert expected >= 3, f"the gate chapter should hold 3 gate widgets, its state names {expected}"
             if has_widgets:
@@ -288,8 +288,8 @@ FAKE_MODEL = """async ([source, states]) => {
 def test_widget_frames_and_messages_in_the_browser(browser_context, tmp_path):
     """The widget JS alone in a blank page: a T=200, u=16 animator plays (frame times printed),
     hovering reads a value, and malformed data shows a message instead of a blank widget."""
-    from grucourse.gru import init_gru_params
-    from grucourse.widgets import gate_animator, gate_playground
+    from grucourse.core.gru import init_gru_params
+    from grucourse.widgets.gate_animator import gate_animator, gate_playground
 
     import numpy as np
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import statistics
 
-from grucourse.autocomplete import reference_run, top_k
+from grucourse.widgets.autocomplete import reference_run, top_k
 
 import numpy as np
 import pytest
@@ -125,9 +125,9 @@ def test_reference_top_k_is_numpy():
 
 LAB_NOTEBOOK = {
     "cells": [{"cell_type": "code", "execution_count": None, "id": "ac-lab-0", "metadata": {}, "outputs": [],
-               "source": ["from grucourse.autocomplete import autocomplete\n",
-                          "from grucourse.charlm import ALPHABET\n",
-                          "from grucourse.gru import init_gru_params\n",
+               "source": ["from grucourse.widgets.autocomplete import autocomplete\n",
+                          "from grucourse.data.text import ALPHABET\n",
+                          "from grucourse.core.gru import init_gru_params\n",
                           "import numpy as np\n",
                           "rng = np.random.default_rng(5)\n",
                           "params = init_gru_params(36, 8, rng, scale=1.5, convention='keras', reset_after=True)\n",
@@ -140,9 +140,9 @@ LAB_NOTEBOOK = {
 
 def test_autocomplete_in_jupyterlab(browser_context, tmp_path):  # noqa: F811
     """The widget renders live in JupyterLab and its suggestions follow the typed text (numpy reference)."""
-    from grucourse.autocomplete import autocomplete_payload
-    from grucourse.charlm import ALPHABET
-    from grucourse.gru import init_gru_params
+    from grucourse.core.gru import init_gru_params
+    from grucourse.data.text import ALPHABET
+    from grucourse.widgets.autocomplete import autocomplete_payload
 
     from browser_support import jupyterlab_server
 

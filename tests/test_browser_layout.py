@@ -4,7 +4,7 @@ For every page of the book (read from ``$COURSE_BOOK_HTML``, default ``_build/ht
 
 - at 1280 x 900 no code block, output, table, display equation or widget is wider than its box
   (``scrollWidth > clientWidth + 1``), except inside an element of class ``gc-scrolls``, which the
-  page marks with a visible "scroll sideways" note (see :func:`grucourse.tables.show_table`);
+  page marks with a visible "scroll sideways" note (see :func:`grucourse.display.tables.show_table`);
 - at 390 x 844 (a phone) the page does not scroll sideways and no widget or widget control lies
   outside the viewport or scrolls inside its box;
 - axe-core (npm, pinned by ``package-lock.json``) finds 0 critical and 0 serious violations;
@@ -40,7 +40,7 @@ SETTLE = """async () => {
   document.querySelectorAll('details').forEach((d) => { d.open = true; });  // dropdowns, hidden cells
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
   const n = [...document.querySelectorAll('script[type="application/vnd.jupyter.widget-state+json"]')]
-    .map((s) => s.textContent).join('').split('grucourse.widgets.Gate').length - 1;
+    .map((s) => s.textContent).join('').split('grucourse.widgets.gate_trace.Gate').length - 1;
   const t0 = Date.now();
   while (Date.now() - t0 < 30000) {
     const roots = [...document.querySelectorAll('.gw-root')];

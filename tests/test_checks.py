@@ -6,7 +6,8 @@ import math
 from grucourse import checks
 from grucourse.checks import CORRECT, INCORRECT, INVALID, NOT_ATTEMPTED, one_unit_gru
 from grucourse.checks.core import ERROR, SELF_ASSESS, FailedBuild
-from grucourse.gru import gru_forward, gru_step, init_gru_params, keras_weights
+from grucourse.core.gru import gru_forward, gru_step, init_gru_params
+from grucourse.core.gru_keras import keras_weights
 
 import numpy as np
 import pytest

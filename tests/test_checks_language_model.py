@@ -10,7 +10,7 @@ from grucourse.checks import (
     ex_perplexity,
     ex_temperature,
 )
-from grucourse.gru import gru_step
+from grucourse.core.gru import gru_step
 
 import numpy as np
 import pytest

@@ -11,8 +11,8 @@ from grucourse.checks import (
     ex_scan_by_hand,
     ex_to_mingru,
 )
-from grucourse.gru import convert_convention
-from grucourse.mingru import MinGRUParams
+from grucourse.core.gru import convert_convention
+from grucourse.core.mingru import MinGRUParams
 
 import numpy as np
 import pytest

@@ -115,7 +115,7 @@ def test_quiz_math_is_markup_not_tex():
 
 
 def test_quiz_widget_validates_its_questions():
-    from grucourse.quiz import Quiz
+    from grucourse.widgets.quiz import Quiz
 
     assert Quiz(QUIZ).questions == QUIZ
     with pytest.raises(ValueError, match="exactly one correct"):

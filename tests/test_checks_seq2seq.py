@@ -2,7 +2,7 @@
 reports the untouched stub as not attempted, and answers wrong types and shapes clearly."""
 
 from grucourse.checks import INCORRECT, INVALID, ex_greedy_step, ex_masked_attention
-from grucourse.seq2seq_data import EOS, PAD
+from grucourse.data.seq2seq_data import EOS, PAD
 
 import check_support
 import numpy as np

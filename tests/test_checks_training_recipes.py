@@ -11,7 +11,7 @@ from grucourse.checks import (
     ex_half_life_layer,
     ex_stateful_windows,
 )
-from grucourse.initialisers import UpdateGateBias, set_update_gate_bias
+from grucourse.training.initialisers import UpdateGateBias, set_update_gate_bias
 
 import check_support
 import keras

@@ -1,6 +1,6 @@
 """Helpers a learner calls by hand say what is wrong and what is expected, instead of a deep traceback."""
 
-from grucourse.gru import init_gru_params
+from grucourse.core.gru import init_gru_params
 
 import numpy as np
 import pytest
@@ -18,7 +18,7 @@ def test_init_gru_params_rejects_empty_or_fractional_sizes(d, u, words):
 
 
 def test_gate_animator_on_a_model_without_a_gru_says_why():
-    from grucourse.widgets import gate_animator
+    from grucourse.widgets.gate_animator import gate_animator
 
     import keras
 

@@ -1,18 +1,13 @@
-"""grucourse.compare: summaries against hand computation, structure from Keras weights, tiny training runs."""
+"""grucourse.training.compare: summaries against hand computation, structure from Keras weights, tiny training runs."""
 
 import math
 
-from grucourse.compare import (
-    compare_models,
-    interleaved_times,
-    layer_structure,
-    learning_curve,
-    parameter_table,
-    score,
-    summarize,
-    time_costs,
-)
-from grucourse.tasks import adding_problem, delayed_recall
+from grucourse.data.tasks import adding_problem, delayed_recall
+from grucourse.experiments.gru_vs_lstm import layer_structure, parameter_table
+from grucourse.measure.stats import summarize
+from grucourse.measure.timing import interleaved_times
+from grucourse.training.compare import compare_models, learning_curve, score
+from grucourse.training.costs import time_costs
 
 import numpy as np
 import pandas as pd
@@ -71,19 +66,20 @@ def test_score_bad_input():
 def test_interleaved_times_calls_each_function_round_robin():
     calls = []
     fns = {"a": lambda: calls.append("a"), "b": lambda: calls.append("b"), "c": lambda: calls.append("c")}
-    table = interleaved_times(fns, repeat=3, warmup=1)
+    stats = interleaved_times(fns, repeat=3, warmup=1)
     assert calls == ["a", "b", "c", "b", "c", "a", "c", "a", "b", "a", "b", "c"]  # rotating start
-    assert table["name"].tolist() == ["a", "b", "c"] and (table["repeat"] == 3).all()
-    assert (table["median"] >= 0).all() and (table["q1"] <= table["median"]).all()
-    assert all(len(t) == 3 for t in table["samples"])  # one timing per round
-    assert [float(np.median(t)) for t in table["samples"]] == pytest.approx(table["median"].tolist())
+    assert list(stats) == ["a", "b", "c"] and all(s["repeat"] == 3 for s in stats.values())
+    assert all(0 <= s["q1"] <= s["median"] <= s["q3"] for s in stats.values())
+    assert all(len(s["samples"]) == 3 for s in stats.values())  # one timing per round
+    assert [float(np.median(s["samples"])) for s in stats.values()] == pytest.approx(
+        [s["median"] for s in stats.values()])
 
 
 @pytest.mark.parametrize(
     "fns, kwargs, error, message",
     [
         ({}, {}, ValueError, "non-empty dict"),
-        ({"a": 3}, {}, TypeError, r"fns\['a'\] must be callable"),
+        ({"a": 3}, {}, TypeError, r"fns\['a'\] must be a callable"),
         ({"a": print}, {"repeat": 0}, ValueError, "repeat must be an integer >= 1"),
     ],
 )

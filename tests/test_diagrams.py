@@ -1,6 +1,6 @@
 """The course's diagrams: each returns a Figure with the expected labelled boxes, operations and arrows."""
 
-from grucourse import diagrams
+from grucourse.display import diagrams
 
 import matplotlib.pyplot as plt
 import pytest

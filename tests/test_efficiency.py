@@ -1,8 +1,9 @@
 """The per-step-projection GRU equals the fused one; the chapter's experiments report correct values."""
 
 import grucourse  # noqa: F401  (sets TensorFlow's environment before keras is imported)
-from grucourse.efficiency import gru_forward_per_step, make_variable_length_data
-from grucourse.gru import gru_forward, init_gru_params
+from grucourse.core.gru import gru_forward, init_gru_params
+from grucourse.core.gru_variants import gru_forward_per_step
+from grucourse.data.batching import make_variable_length_data
 
 import numpy as np
 import pytest
@@ -45,7 +46,7 @@ def test_variable_length_data():
 
 @pytest.mark.keras
 def test_fastpath_conditions_name_what_is_broken():
-    from grucourse.efficiency import fastpath_conditions, make_rnn_layer
+    from grucourse.layers.timed import fastpath_conditions, make_rnn_layer
 
     assert all(fastpath_conditions(make_rnn_layer("gru", 2, 3)).values())
     broken = fastpath_conditions(make_rnn_layer("gru", 2, 3, recurrent_dropout=0.1, activation="relu"))
@@ -61,7 +62,7 @@ def test_fastpath_conditions_name_what_is_broken():
 
 @pytest.mark.keras
 def test_batching_experiment_is_exact():
-    from grucourse.efficiency import compare_batching
+    from grucourse.experiments.efficiency import compare_batching
 
     rng = np.random.default_rng(0)
     seqs = make_variable_length_data(rng, n=12, d=2, min_len=1, max_len=9)
@@ -73,7 +74,7 @@ def test_batching_experiment_is_exact():
 
 @pytest.mark.keras
 def test_streaming_equals_full_sequence():
-    from grucourse.efficiency import streaming_latency
+    from grucourse.experiments.efficiency import streaming_latency
 
     r = streaming_latency(np.random.default_rng(0), d=3, u=4, T=6, repeat=1)
     assert r["max_abs_diff"] < 1e-5
@@ -81,20 +82,20 @@ def test_streaming_equals_full_sequence():
 
 
 def test_numpy_experiments_report_equal_outputs_and_consistent_shares():
-    from grucourse.efficiency import compare_projection, time_split
+    from grucourse.experiments.efficiency import compare_projection, projection_time_share
 
     rng = np.random.default_rng(0)
     r = compare_projection(rng, B=3, T=5, d=2, u=4, repeat=2)
     assert r["max_abs_diff"] < 1e-5 and r["speedup"] > 0
     assert [row[""] for row in r["rows"]] == ["per-step projection (T small matmuls)", "fused projection (one matmul)"]
-    s = time_split(rng, B=3, T=5, d=2, u=4, repeat=2)
+    s = projection_time_share(rng, B=3, T=5, d=2, u=4, repeat=2)
     assert s["share_flops"] == pytest.approx(2 / (2 + 4))  # d / (d + u)
     assert s["share_time"] > 0
 
 
 @pytest.mark.keras
 def test_fastpath_variants_are_checked():
-    from grucourse.efficiency import compare_fastpath
+    from grucourse.experiments.efficiency import compare_fastpath
 
     with pytest.raises(ValueError, match="start with the default"):
         compare_fastpath(np.random.default_rng(0), variants=("unroll=True",))

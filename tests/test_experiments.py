@@ -1,17 +1,10 @@
 """Packed training equals separate training; the accuracy table has the promised shape; bad input is refused."""
 
 import grucourse  # noqa: F401  (sets TensorFlow's environment before keras is imported)
-from grucourse.experiments import (
-    accuracy_vs_lag,
-    block_mask,
-    build_packed,
-    mixed_recall_data,
-    pack_weights,
-    recall_data,
-    unpack_into,
-    unpack_weights,
-)
-from grucourse.models import build_model
+from grucourse.data.tasks import mixed_recall_data, recall_data
+from grucourse.layers.models import build_model
+from grucourse.training.packing import block_mask, build_packed, pack_weights, unpack_into, unpack_weights
+from grucourse.training.recall import accuracy_vs_lag
 
 import numpy as np
 import pytest
@@ -133,8 +126,8 @@ def test_accuracy_vs_lag_bad_input(kwargs, error, message):
 
 
 def test_with_gate_fixed():
-    from grucourse.experiments import with_gate_fixed
-    from grucourse.gru import gru_forward, init_gru_params
+    from grucourse.core.gru import gru_forward, init_gru_params
+    from grucourse.training.recall import with_gate_fixed
 
     rng = np.random.default_rng(0)
     p = init_gru_params(3, 4, rng, convention="keras", reset_after=True)
@@ -155,8 +148,8 @@ def test_with_gate_fixed():
 
 @pytest.mark.keras
 def test_readout_accuracy_matches_keras():
-    from grucourse.experiments import readout_accuracy
-    from grucourse.gru import from_keras
+    from grucourse.core.gru_keras import from_keras
+    from grucourse.training.recall import readout_accuracy
 
     import keras
 
@@ -174,8 +167,8 @@ def test_readout_accuracy_matches_keras():
 
 @pytest.mark.keras
 def test_compare_update_bias_pairs_the_arms():
-    from grucourse.experiments import compare_update_bias
-    from grucourse.initialisers import update_gate_bias
+    from grucourse.training.initialisers import update_gate_bias
+    from grucourse.training.recall import compare_update_bias
 
     kw = {"units": 3, "n_train": 64, "n_test": 40, "epochs": 1}
     same = compare_update_bias(3, [0, 1], update_bias=0.0, **kw)  # b_z = 0 is Keras's default
@@ -191,7 +184,7 @@ def test_compare_update_bias_pairs_the_arms():
 
 
 def test_compare_update_bias_bad_input():
-    from grucourse.experiments import compare_update_bias
+    from grucourse.training.recall import compare_update_bias
 
     with pytest.raises(ValueError, match="update_bias must be a finite number"):
         compare_update_bias(3, [0], update_bias=float("nan"))
@@ -200,8 +193,8 @@ def test_compare_update_bias_bad_input():
 
 
 def test_readout_accuracy_fixed_at():
-    from grucourse.experiments import readout_accuracy, readout_accuracy_fixed_at, with_gate_fixed
-    from grucourse.gru import init_gru_params
+    from grucourse.core.gru import init_gru_params
+    from grucourse.training.recall import readout_accuracy, readout_accuracy_fixed_at, with_gate_fixed
 
     rng = np.random.default_rng(0)
     p = init_gru_params(5, 4, rng, scale=1.5, convention="keras", reset_after=True)

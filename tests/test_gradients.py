@@ -1,14 +1,10 @@
 """Jacobians through time: the analytic GRU Jacobian and the GradientTape route against finite differences."""
 
 import grucourse  # noqa: F401  (sets TensorFlow's environment before keras is imported)
-from grucourse.gradients import (
-    gradient_norm_vs_lag,
-    gru_jacobian,
-    gru_jacobian_chain,
-    jacobian_norms,
-    state_jacobians,
-)
-from grucourse.gru import convert_convention, from_keras, gru_step, init_gru_params
+from grucourse.core.gru import convert_convention, gru_step, init_gru_params
+from grucourse.core.gru_keras import from_keras
+from grucourse.core.jacobians import gru_jacobian, gru_jacobian_chain, jacobian_norms
+from grucourse.training.gradients import gradient_norm_vs_lag, state_jacobians
 
 import numpy as np
 import pytest
@@ -69,7 +65,7 @@ def test_chain_is_the_product_of_one_step_jacobians():
 
 
 def gru_forward_final(x, p, h0):
-    from grucourse.gru import gru_forward
+    from grucourse.core.gru import gru_forward
 
     return gru_forward(x, p, h0=h0)
 

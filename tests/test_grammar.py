@@ -1,8 +1,8 @@
-"""Tests for grucourse.grammar: embedded Reber strings, corruption, encoding and masks."""
+"""Tests for grucourse.data.grammar: embedded Reber strings, corruption, encoding and masks."""
 
 import re
 
-from grucourse import grammar as G
+from grucourse.data import grammar as G
 
 import numpy as np
 import pytest
@@ -44,29 +44,29 @@ def test_corruption_is_invalid_and_local_looking():
 
 
 def test_dataset_labels_agree_with_validator():
-    strings, labels = G.make_dataset(200, np.random.default_rng(2), max_len=20)
+    strings, labels = G.make_grammar_dataset(200, np.random.default_rng(2), max_len=20)
     assert labels.sum() == 100 and max(map(len, strings)) <= 20
     assert all(G.is_embedded_reber(s) == bool(lab) for s, lab in zip(strings, labels, strict=True))
     with pytest.raises(TypeError, match="Generator"):
-        G.make_dataset(10, 0)
+        G.make_grammar_dataset(10, 0)
     with pytest.raises(ValueError, match="max_len"):
-        G.make_dataset(10, np.random.default_rng(0), max_len=5)
+        G.make_grammar_dataset(10, np.random.default_rng(0), max_len=5)
 
 
 def test_encode_pads_and_masks():
-    codes, mask = G.encode(["BTE", "B"])
+    codes, mask = G.encode_strings(["BTE", "B"])
     np.testing.assert_array_equal(codes, [[1, 5, 2], [1, 0, 0]])
     np.testing.assert_array_equal(mask, [[True, True, True], [True, False, False]])
-    codes, mask = G.encode(["BT"], max_len=4, padding="pre")
+    codes, mask = G.encode_strings(["BT"], max_len=4, padding="pre")
     np.testing.assert_array_equal(codes, [[0, 0, 1, 5]])
     with pytest.raises(ValueError, match="max_len"):
-        G.encode(["BTTT"], max_len=2)
+        G.encode_strings(["BTTT"], max_len=2)
     with pytest.raises(ValueError, match="only"):
-        G.encode(["BAD"])
+        G.encode_strings(["BAD"])
     with pytest.raises(ValueError, match="empty"):
-        G.encode([])
+        G.encode_strings([])
     with pytest.raises(TypeError, match="list"):
-        G.encode("BTE")
+        G.encode_strings("BTE")
 
 
 def test_bag_of_characters_counts():

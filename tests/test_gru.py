@@ -1,17 +1,8 @@
 """The numpy GRU against keras.layers.GRU, its conventions, counts and input errors."""
 
 import grucourse  # noqa: F401  (sets TensorFlow's environment before keras is imported)
-from grucourse.gru import (
-    GRUParams,
-    convert_convention,
-    count_params,
-    from_keras,
-    gru_forward,
-    gru_step,
-    init_gru_params,
-    keras_weights,
-    to_keras,
-)
+from grucourse.core.gru import GRUParams, convert_convention, gru_forward, gru_step, init_gru_params
+from grucourse.core.gru_keras import count_params, from_keras, keras_weights, to_keras
 
 import keras
 import numpy as np

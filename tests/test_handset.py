@@ -1,7 +1,7 @@
 """The hand-set one-unit GRU of chapter 3: forgetting with and without the reset gate, written share."""
 
-from grucourse import handset
-from grucourse.gru import gru_forward
+from grucourse.core import handset
+from grucourse.core.gru import gru_forward
 
 import numpy as np
 import pytest

@@ -1,6 +1,6 @@
-"""Tests for grucourse.logistic: the numpy logistic-regression baseline and scores."""
+"""Tests for grucourse.core.logistic: the numpy logistic-regression baseline and scores."""
 
-from grucourse import logistic as L
+from grucourse.core import logistic as L
 
 import numpy as np
 import pytest

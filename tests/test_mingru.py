@@ -1,11 +1,11 @@
 """minGRU: the numpy loop, the numpy scans and the Keras layer agree; gradients, chunks, errors."""
 
 import grucourse  # noqa: F401  (sets TensorFlow's environment before keras is imported)
-from grucourse.gru import init_gru_params
-from grucourse.mingru import (
+from grucourse.core.gru import init_gru_params
+from grucourse.core.mingru import (
     MinGRUParams,
     combine,
-    count_params,
+    count_mingru_params,
     from_gru,
     init_params,
     mingru_chunked,
@@ -16,7 +16,7 @@ from grucourse.mingru import (
     scan_linear,
     scan_log,
 )
-from grucourse.mingru_layer import MinGRU
+from grucourse.layers.mingru import MinGRU
 
 import keras
 import numpy as np
@@ -195,7 +195,7 @@ def test_layer_trains_with_fit_and_counts_params():
     x = rng.normal(size=(64, 50, 3)).astype(np.float32)
     y = x[:, :, 0].mean(axis=1, keepdims=True)  # (64, 1): the mean of feature 0
     model = keras.Sequential([keras.Input((50, 3)), MinGRU(8), keras.layers.Dense(1)])
-    assert model.layers[0].count_params() == 2 * 8 * (3 + 1) == count_params(3, 8)
+    assert model.layers[0].count_params() == 2 * 8 * (3 + 1) == count_mingru_params(3, 8)
     model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mse")
     hist = model.fit(x, y, epochs=15, batch_size=16, verbose=0)
     assert hist.history["loss"][-1] < 0.5 * hist.history["loss"][0]
@@ -208,7 +208,7 @@ def test_from_gru_keeps_the_input_weights():
     m = from_gru(g)
     np.testing.assert_array_equal(m.W_z, -g.W_z)  # Keras's z is 1 - z: source convention flips the sign
     np.testing.assert_array_equal(m.W_h, g.W_h)
-    assert count_params(3, 4) == 32  # 2 * 4 * (3 + 1)
+    assert count_mingru_params(3, 4) == 32  # 2 * 4 * (3 + 1)
 
 
 def test_bad_inputs_get_clear_errors():
@@ -261,7 +261,7 @@ def test_mingru_animator_payload_has_no_reset_row_and_the_widget_accepts_it(tmp_
     import subprocess
     from pathlib import Path
 
-    from grucourse.mingru_widgets import mingru_animator
+    from grucourse.widgets.mingru_animator import mingru_animator
 
     p = init_params(2, 3, np.random.default_rng(4))
     x = np.random.default_rng(5).normal(size=(12, 2))
@@ -273,7 +273,7 @@ def test_mingru_animator_payload_has_no_reset_row_and_the_widget_accepts_it(tmp_
     node = shutil.which("node")
     if node is None:
         pytest.fail("node is missing (the book needs Node.js too: apt-get install nodejs)")
-    js = Path(__file__).resolve().parent.parent / "src" / "grucourse" / "gate_widgets.js"
+    js = Path(__file__).resolve().parent.parent / "src" / "grucourse" / "widgets" / "gate_widgets.js"
     shutil.copy(js, tmp_path / "gate_widgets.mjs")
     (tmp_path / "payload.json").write_text(json.dumps(data))
     bad = {**data, "z": data["z"][:-1]}

@@ -104,7 +104,7 @@ BOOK_ONLY = {
     "{doc}": "a Markdown link: [chapter 5](05_long_term_dependencies.ipynb)",
     "{ref}": "a Markdown link to the notebook, with #a-heading-slug for a section",
     "{cite": 'plain text, "Cho et al. (2014)", with the entry in references.bib',
-    "literalinclude": "a code cell that calls grucourse.show.show_source(fn)",
+    "literalinclude": "a code cell that calls grucourse.display.source.show_source(fn)",
     "{glue": "print the number in the cell (the prose says 'the cell above prints ...')",
     "{numref}": "a Markdown link",
     "{eq}": "a Markdown link or the equation itself",

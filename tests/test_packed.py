@@ -1,8 +1,8 @@
 """Packed training gives every seed the run it would get alone; the counting task is what it says."""
 
-from grucourse.compare import _train, compare_models
-from grucourse.packed import batch_orders, train_packed
-from grucourse.tasks import adding_problem, counting_anbn, sign_of_sum
+from grucourse.data.tasks import adding_problem, counting_anbn, sign_of_sum
+from grucourse.training.compare import _train, compare_models
+from grucourse.training.packed import batch_orders, train_packed
 
 import numpy as np
 import pytest

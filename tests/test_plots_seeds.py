@@ -1,6 +1,6 @@
 """plot_across_seeds draws the median and the band it promises and refuses mismatched shapes."""
 
-from grucourse.plots import plot_across_seeds
+from grucourse.display.plots import plot_across_seeds
 
 import matplotlib
 import numpy as np

@@ -1,10 +1,10 @@
-"""grucourse.plots: readable sizes, whole-number step ticks, legends off the data."""
+"""grucourse.display.plots: readable sizes, whole-number step ticks, legends off the data."""
 
 import matplotlib
 
 matplotlib.use("Agg")
 
-from grucourse import plots  # noqa: E402
+from grucourse.display import plots  # noqa: E402
 
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402

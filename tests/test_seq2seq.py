@@ -1,6 +1,17 @@
 """Tests for the reversal task, the Keras encoder–decoders, greedy decoding and the packed trainer."""
 
-from grucourse.seq2seq import (
+from grucourse.data.seq2seq_data import (
+    BOS,
+    EOS,
+    PAD,
+    decode_digits,
+    encode_digits,
+    make_pairs,
+    reversal_pairs,
+    stack_pairs,
+    token_names,
+)
+from grucourse.layers.seq2seq import (
     build_seq2seq,
     count_seq2seq_params,
     greedy_decode,
@@ -11,18 +22,7 @@ from grucourse.seq2seq import (
     sequence_accuracy,
     token_accuracy,
 )
-from grucourse.seq2seq_data import (
-    BOS,
-    EOS,
-    PAD,
-    decode,
-    encode,
-    make_pairs,
-    reversal_pairs,
-    stack_pairs,
-    token_names,
-)
-from grucourse.seq2seq_packed import PackedSeq2Seq, seed_data, train_packed
+from grucourse.training.seq2seq_packed import PackedSeq2Seq, seed_data, train_packed_seq2seq
 
 import keras
 import numpy as np
@@ -40,7 +40,7 @@ def test_make_pairs_layout_by_hand():
     np.testing.assert_array_equal(p.target, [[7, 4, 6, 2, 0], [10, 5, 2, 0, 0]])
     np.testing.assert_array_equal(p.tgt_mask, [[1, 1, 1, 1, 0], [1, 1, 1, 0, 0]])
     np.testing.assert_array_equal(p.lengths, [3, 2])
-    assert decode(p.target[0]) == "413" and decode(p.src[1]) == "27"
+    assert decode_digits(p.target[0]) == "413" and decode_digits(p.src[1]) == "27"
 
 
 def test_token_names_label_every_token():
@@ -57,13 +57,13 @@ def test_reversal_pairs_properties():
     assert p.src.shape == (300, 7) and p.target.shape == (300, 8) and len(p) == 300
     assert p.lengths.min() >= 2 and p.lengths.max() <= 7 and len(set(p.lengths.tolist())) == 6
     for i in range(300):
-        s, L = decode(p.src[i]), p.lengths[i]
-        assert len(s) == L and decode(p.target[i]) == s[::-1]
+        s, L = decode_digits(p.src[i]), p.lengths[i]
+        assert len(s) == L and decode_digits(p.target[i]) == s[::-1]
         assert p.target[i, L] == EOS and (p.target[i, L + 1:] == PAD).all() and (p.src[i, L:] == PAD).all()
         assert p.dec_in[i, 0] == BOS and (p.dec_in[i, 1:L + 1] == p.target[i, :L]).all()
     assert (p.src_mask == (p.src != PAD)).all() and p.tgt_mask.sum() == (p.lengths + 1).sum()
     # the vectorised generator agrees with the one-pair-at-a-time make_pairs
-    q = make_pairs([decode(r) for r in p.src], 7)
+    q = make_pairs([decode_digits(r) for r in p.src], 7)
     for f in ("src", "src_mask", "dec_in", "target", "tgt_mask", "lengths"):
         np.testing.assert_array_equal(getattr(p, f), getattr(q, f))
 
@@ -78,9 +78,9 @@ def test_reversal_pairs_are_reproducible_and_fixed_length():
 
 
 @pytest.mark.parametrize("call, match", [
-    (lambda: encode("12a"), "digits"),
-    (lambda: encode(""), "non-empty"),
-    (lambda: encode([3, 12]), "0..9"),
+    (lambda: encode_digits("12a"), "digits"),
+    (lambda: encode_digits(""), "non-empty"),
+    (lambda: encode_digits([3, 12]), "0..9"),
     (lambda: make_pairs("123"), "list of digit strings"),
     (lambda: make_pairs([]), "empty"),
     (lambda: make_pairs(["12345"], max_len=3), "more than max_len"),
@@ -196,15 +196,15 @@ def test_bad_model_inputs():
     with pytest.raises(ValueError, match="units"):
         build_seq2seq("plain", 0)
     with pytest.raises(ValueError, match="seeds"):
-        train_packed([1, 1], units={"plain": 4, "attention": 4})
+        train_packed_seq2seq([1, 1], units={"plain": 4, "attention": 4})
     with pytest.raises(ValueError, match="units must be a dict"):
-        train_packed([0], units=4)
+        train_packed_seq2seq([0], units=4)
     with pytest.raises(ValueError, match="n_train"):
-        train_packed([0], units={"plain": 4, "attention": 4}, n_train=8, batch_size=16)
+        train_packed_seq2seq([0], units={"plain": 4, "attention": 4}, n_train=8, batch_size=16)
 
 
 def test_packed_training_learns_and_exports():
-    packed = train_packed([0, 1], units={"plain": 6, "attention": 6}, max_len=3, steps=60, batch_size=32,
+    packed = train_packed_seq2seq([0, 1], units={"plain": 6, "attention": 6}, max_len=3, steps=60, batch_size=32,
                           n_train=640)
     test = stack_pairs([seed_data(s, 100, 3, "test") for s in (0, 1)])
     for kind in ("plain", "attention"):

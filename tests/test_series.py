@@ -1,6 +1,6 @@
-"""Tests for grucourse.series: offline loaders, splits, windows, scaling, baselines, metrics."""
+"""Tests for grucourse.data.series: offline loaders, splits, windows, scaling, baselines, metrics."""
 
-from grucourse import series as S
+from grucourse.data import series as S
 
 import numpy as np
 import pytest

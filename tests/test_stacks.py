@@ -1,6 +1,6 @@
-"""Tests for grucourse.stacks: packed GRU stacks compute what each seed's stand-alone stack computes."""
+"""Tests for grucourse.training.stacks: packed GRU stacks compute what each seed's stand-alone stack computes."""
 
-from grucourse.stacks import (
+from grucourse.training.stacks import (
     fit_stack,
     packed_stack,
     packed_stacks,

@@ -1,6 +1,6 @@
 """The paired-difference helper against intervals worked out by hand."""
 
-from grucourse.stats import MIN_SEEDS, paired_diff, time_ratio
+from grucourse.measure.stats import MIN_SEEDS, paired_diff, time_ratio
 
 import numpy as np
 import pytest

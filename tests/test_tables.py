@@ -1,6 +1,6 @@
-"""grucourse.tables.show_table: the course's one table style (HTML and plain text)."""
+"""grucourse.display.tables.show_table: the course's one table style (HTML and plain text)."""
 
-from grucourse.tables import show_table
+from grucourse.display.tables import show_table
 
 import numpy as np
 import pandas as pd

@@ -1,7 +1,7 @@
 """Generated tasks have the promised shapes and answers; model builders match the formulas."""
 
-from grucourse.gru import count_params
-from grucourse.tasks import adding_problem, delayed_recall, sign_of_sum
+from grucourse.core.gru_keras import count_params
+from grucourse.data.tasks import adding_problem, delayed_recall, sign_of_sum
 
 import numpy as np
 import pytest
@@ -58,7 +58,7 @@ def test_rng_must_be_a_generator():
 @pytest.mark.keras
 @pytest.mark.parametrize("kind, name", [("SimpleRNN", "simple_rnn"), ("GRU", "gru"), ("LSTM", "lstm")])
 def test_build_model_counts(kind, name):
-    from grucourse.models import build_model
+    from grucourse.layers.models import build_model
 
     model = build_model(kind, 8, n_features=5, n_outputs=3)
     assert model.get_layer(kind.lower()).count_params() == count_params(name, 5, 8)
@@ -68,7 +68,7 @@ def test_build_model_counts(kind, name):
 
 
 def test_units_for_budget():
-    from grucourse.models import units_for_budget
+    from grucourse.layers.models import units_for_budget
 
     budget = count_params("lstm", 6, 32)
     u = units_for_budget("GRU", 6, budget)
@@ -83,7 +83,7 @@ def test_units_for_budget():
 
 @pytest.mark.keras
 def test_build_model_rejects_bad_arguments():
-    from grucourse.models import build_model
+    from grucourse.layers.models import build_model
 
     with pytest.raises(ValueError, match="kind must be one of"):
         build_model("Transformer", 8, 3, 2)

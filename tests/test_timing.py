@@ -1,6 +1,6 @@
 """Timing helpers, the table printer and the FLOP formulas (checked against hand counts)."""
 
-from grucourse.timing import (
+from grucourse.measure.timing import (
     format_seconds,
     format_table,
     gru_flops,
@@ -125,7 +125,7 @@ def test_interleaved_times_takes_turns():
     order = []
     stats = interleaved_times({"a": lambda: order.append("a"), "b": lambda: order.append("b")},
                               repeat=3, warmup=1, number=2)
-    assert order == ["a", "b"] + ["a", "a", "b", "b"] * 3
+    assert order == ["a", "a", "b", "b", "b", "b", "a", "a"] * 2  # warmup + 3 rounds, rotating start
     assert set(stats) == {"a", "b"}
     assert all(s["repeat"] == 3 and s["min"] <= s["median"] <= s["max"] for s in stats.values())
 

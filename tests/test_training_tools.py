@@ -2,9 +2,18 @@
 
 import math
 
-from grucourse.gradnorm import global_norm, gradient_norm, train_with_trace
-from grucourse.gru import convert_convention, from_keras, gru_forward
-from grucourse.initialisers import (
+from grucourse.core.gru import convert_convention, gru_forward
+from grucourse.core.gru_keras import from_keras
+from grucourse.data.streams import (
+    bptt_floats,
+    echo_stream,
+    independent_windows,
+    run_stateful,
+    stateful_windows,
+    unstateful_windows,
+)
+from grucourse.training.gradients import global_norm, gradient_norm, train_with_trace
+from grucourse.training.initialisers import (
     UpdateGateBias,
     bias_half_life,
     chrono_bias,
@@ -12,14 +21,6 @@ from grucourse.initialisers import (
     recurrent_singular_values,
     set_update_gate_bias,
     update_gate_bias,
-)
-from grucourse.streams import (
-    bptt_floats,
-    echo_stream,
-    independent_windows,
-    run_stateful,
-    stateful_windows,
-    unstateful_windows,
 )
 
 import keras
@@ -206,7 +207,7 @@ def test_bptt_floats():
 
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_packed_sequence_gru_equals_separate_models(bidirectional):
-    from grucourse.recipes import packed_sequence_gru
+    from grucourse.training.recipes import packed_sequence_gru
 
     seeds, d, u, C, T = [3, 5], 2, 3, 4, 7
     packed = packed_sequence_gru(seeds, d, u, C, bidirectional=bidirectional, crop_end=2)
@@ -237,7 +238,7 @@ def test_packed_sequence_gru_equals_separate_models(bidirectional):
 
 
 def test_future_symbol_task_and_recall_inits():
-    from grucourse.recipes import future_symbol_task, memory_inits, train_recall_inits
+    from grucourse.training.recipes import future_symbol_task, memory_inits, train_recall_inits
 
     X, y = future_symbol_task(6, 10, 3, np.random.default_rng(0))
     assert X.shape == (6, 10, 4) and y.shape == (6, 7)
@@ -252,7 +253,7 @@ def test_future_symbol_task_and_recall_inits():
 
 
 def test_blank_recall_inits_pairs_seeds_and_explains_bad_input():
-    from grucourse.recipes import memory_inits, train_blank_recall_inits
+    from grucourse.training.recipes import memory_inits, train_blank_recall_inits
 
     table = train_blank_recall_inits(5, [0, 1], memory_inits(t_max=5), units=4, n_train=20, n_test=8,
                                      steps=3, batch_size=5)

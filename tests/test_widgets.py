@@ -3,21 +3,17 @@
 import json
 import time
 
-from grucourse import handset
-from grucourse.gru import convert_convention, gru_forward, init_gru_params
-from grucourse.widgets import (
+from grucourse.core import handset
+from grucourse.core.gru import convert_convention, gru_forward, init_gru_params
+from grucourse.widgets.gate_animator import (
     GateAnimator,
     GatePlayground,
-    GateTrace,
     animator_from_trace,
     gate_animator,
     gate_playground,
-    gate_trace,
     params_payload,
-    plot_gate_trace,
-    round_significant,
-    trace_payload,
 )
+from grucourse.widgets.gate_trace import GateTrace, gate_trace, plot_gate_trace, round_significant, trace_payload
 
 import numpy as np
 import pytest
@@ -186,7 +182,7 @@ def test_playground_bad_input():
 
 @pytest.mark.keras
 def test_keras_layer_and_model_are_found():
-    from grucourse.gru import from_keras
+    from grucourse.core.gru_keras import from_keras
 
     import keras
 

@@ -1,4 +1,4 @@
-"""The playground's JavaScript GRU step equals grucourse.gru.gru_forward to 1e-6, checked under Node."""
+"""The playground's JavaScript GRU step equals grucourse.core.gru.gru_forward to 1e-6, checked under Node."""
 
 import json
 import os
@@ -6,14 +6,14 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from grucourse import handset
-from grucourse.gru import gru_forward, init_gru_params
-from grucourse.widgets import params_payload
+from grucourse.core import handset
+from grucourse.core.gru import gru_forward, init_gru_params
+from grucourse.widgets.gate_animator import params_payload
 
 import numpy as np
 import pytest
 
-JS = Path(__file__).resolve().parent.parent / "src" / "grucourse" / "gate_widgets.js"
+JS = Path(__file__).resolve().parent.parent / "src" / "grucourse" / "widgets" / "gate_widgets.js"
 
 RUNNER = """
 import { readFileSync } from "node:fs";

@@ -1,11 +1,13 @@
 """Run every check of the course in order and end with one summary line.
 
-Stages: ruff; notebook code lines of at most 88 characters (they fit the book's column); unit and
-policy tests; the notebooks executed once, two at a time, into the book's
-cache (the book build then reads them from there); the book build (warnings are errors); nbval in
-strict mode, which executes every executed notebook again and compares each output with the first
-execution (sanitised for timings and addresses), so a number that changes between two runs with the
-same seeds fails and names its cell; the browser tests against the built book.
+Stages: ruff; the import contracts of the helper package (lint-imports, .importlinter); notebook code
+lines of at most 88 characters (they fit the book's column); package code lines of at most 100
+characters (the package's source is shown in the book too); unit and policy tests; the notebooks
+executed once, two at a time, into the book's cache (the book build then reads them from there); the
+book build (warnings are errors); nbval in strict mode, which executes every executed notebook again
+and compares each output with the first execution (sanitised for timings and addresses), so a number
+that changes between two runs with the same seeds fails and names its cell; the browser tests against
+the built book.
 The notebook stages run without network (a network namespace with only loopback, when root), so
 "nothing is downloaded at run time" is tested. Each stage runs even if an earlier one failed; the
 exit code is non-zero if any failed. Stage times and the slowest notebooks are printed at the end.
@@ -58,9 +60,14 @@ def pytest_cmd(*args: str) -> list[str]:
 def stages(junit_dir: Path, offline: list[str]) -> list[tuple[str, list[str] | None]]:
     return [
         ("ruff", [str(BIN / "ruff"), "check", "."]),
+        # the helper package's rooms import only the rooms below them (contracts in .importlinter)
+        ("import contract", [str(BIN / "lint-imports"), "--no-cache", "--no-logo"]),
         # notebook code fits the book's 684 px column: at most 88 characters a line (the .py files: 120)
         ("notebook line length", [str(BIN / "ruff"), "check", "--isolated", "--select", "E501",
                                   "--line-length", "88", "chapters", "solutions", "exercises"]),
+        # the package's source is shown in the book too: at most 100 characters a line
+        ("package line length", [str(BIN / "ruff"), "check", "--isolated", "--select", "E501",
+                                 "--line-length", "100", "src"]),
         ("unit and policy tests", pytest_cmd("-q", "-n", "2", "-m", "not browser", "tests",
                                              f"--junitxml={junit_dir / 'unit.xml'}")),
         ("execute notebooks", [*offline, str(BIN / "python"), "tools/execute_notebooks.py", "--top", "5",

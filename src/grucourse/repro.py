@@ -1,6 +1,12 @@
-"""Reproducibility: one call seeds Python, numpy, Keras and TensorFlow and makes TF deterministic."""
+"""Reproducibility: one call seeds Python, numpy, Keras and TensorFlow and makes TF deterministic.
+
+:func:`quiet_retracing` silences TensorFlow's retracing notice where every model is a new
+function by design.
+"""
 
 from __future__ import annotations
+
+import contextlib
 
 import numpy as np
 
@@ -22,3 +28,21 @@ def seed_everything(seed: int = 0) -> np.random.Generator:
     keras.utils.set_random_seed(int(seed))
     tf.config.experimental.enable_op_determinism()
     return np.random.default_rng(int(seed))
+
+
+@contextlib.contextmanager
+def quiet_retracing():
+    """Silence TensorFlow's "triggered tf.function retracing" warning inside the block.
+
+    TF warns when several functions are traced within a few calls. Where every model is a new
+    function by design (each is traced once and then reused), the warning does not apply.
+    """
+    import tensorflow as tf
+
+    logger = tf.get_logger()
+    level = logger.level
+    logger.setLevel("ERROR")
+    try:
+        yield
+    finally:
+        logger.setLevel(level)

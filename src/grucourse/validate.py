@@ -43,3 +43,34 @@ def check_sequences(x, d: int | None = None, name: str = "x") -> np.ndarray:
         raise ValueError(f"{name} has {x.shape[2]} features per step, the GRU expects d={d}")
     check_finite(x, name)
     return x
+
+
+def check_int(value, name: str, minimum: int = 1) -> int:
+    """Return ``value`` as an ``int``, or raise ``ValueError`` unless it is an integer ``>= minimum``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_int_list(values, name: str, minimum: int) -> list[int]:
+    """One integer or a list of distinct integers ``>= minimum``, as a list of ``int``."""
+    if isinstance(values, (int, np.integer)) and not isinstance(values, bool):
+        values = [values]
+    values = list(values)
+    if not values:
+        raise ValueError(f"{name} is empty: give at least one integer >= {minimum}")
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < minimum:
+            raise ValueError(f"{name} must hold integers >= {minimum}, got {v!r}")
+    if len(set(values)) != len(values):
+        raise ValueError(f"{name} has repeated values: {values}")
+    return [int(v) for v in values]
+
+
+def check_rng(rng) -> np.random.Generator:
+    """Return ``rng``, or raise ``TypeError`` unless it is a numpy ``Generator``."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
+    return rng
+
+

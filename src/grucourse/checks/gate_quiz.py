@@ -1,9 +1,9 @@
-"""The gate quiz of exercise set 1: which way do the gates work? (shown with grucourse.quiz.Quiz)."""
+"""The gate quiz of exercise set 1: which way do the gates work? (shown with grucourse.widgets.quiz.Quiz)."""
 
 from __future__ import annotations
 
-from grucourse.gru import count_params
-from grucourse.quiz import Quiz, math
+from grucourse.core.gru_keras import count_params
+from grucourse.widgets.quiz import Quiz, math
 
 _UPDATE = math("h_t = (1 - z_t) h_{t-1} + z_t h~_t")
 

@@ -16,7 +16,7 @@ from grucourse.checks.core import (
     _not_attempted,
     _Verdict,
 )
-from grucourse.gru import GRUParams, gru_forward
+from grucourse.core.gru import GRUParams, gru_forward
 
 import numpy as np
 

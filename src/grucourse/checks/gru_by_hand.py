@@ -17,7 +17,8 @@ from grucourse.checks.core import (
     _Verdict,
 )
 from grucourse.checks.param_counts import ParamCount, UnitsForBudget  # noqa: F401  (exercise set 2)
-from grucourse.gru import GRUParams, gru_forward, gru_step, init_gru_params, keras_weights
+from grucourse.core.gru import GRUParams, gru_forward, gru_step, init_gru_params
+from grucourse.core.gru_keras import keras_weights
 
 import numpy as np
 

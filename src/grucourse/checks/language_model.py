@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 
-from grucourse.charlm import softmax_t
 from grucourse.checks.core import CORRECT, Exercise, _as_array, _call, _incorrect, _invalid, _need_callable, _Verdict
-from grucourse.gru import gru_step, init_gru_params
+from grucourse.core.gru import gru_step, init_gru_params
+from grucourse.core.language_model import softmax_t
 
 import numpy as np
 

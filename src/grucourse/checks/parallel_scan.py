@@ -15,7 +15,7 @@ from grucourse.checks.core import (
     _not_attempted,
     _Verdict,
 )
-from grucourse.gru import init_gru_params
+from grucourse.core.gru import init_gru_params
 
 import numpy as np
 
@@ -73,7 +73,7 @@ class ToMinGRU(Exercise):
     hints = (
         "minGRU keeps the update gate's and the candidate's input weights and biases: W_z, b_z, W_h, b_h.",
         "The GRU here is in Keras's convention (z near 1 keeps): flip it to the source convention first, "
-        "grucourse.gru.convert_convention(params, 'source'), which negates W_z and b_z.",
+        "grucourse.core.gru.convert_convention(params, 'source'), which negates W_z and b_z.",
     )
     solution_code = '''
 def to_mingru(params):
@@ -82,7 +82,7 @@ def to_mingru(params):
 '''
 
     def _grade(self, answer):
-        from grucourse.mingru import MinGRUParams, from_gru
+        from grucourse.core.mingru import MinGRUParams, from_gru
 
         _need_callable(answer, "to_mingru")
         gru = init_gru_params(3, 4, np.random.default_rng(52), convention="keras", reset_after=True)

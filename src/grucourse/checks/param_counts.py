@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from grucourse.checks.core import CORRECT, Exercise, _call, _incorrect, _invalid, _need_callable, _Verdict
-from grucourse.gru import count_params
+from grucourse.core.gru_keras import count_params
 
 import numpy as np
 

@@ -6,7 +6,7 @@ Part (b) of each task, the written answer, is self-assessed (``reader_tasks.Read
 from __future__ import annotations
 
 from grucourse.checks.core import CORRECT, Exercise, _incorrect, _invalid, _is_stub, _not_attempted, _Verdict
-from grucourse.gru import count_params
+from grucourse.core.gru_keras import count_params
 
 
 class Choice(Exercise):

@@ -162,7 +162,7 @@ READER_TASKS = (
             "evidence from the course's measurements": r"measur|experiment|benchmark|figure|chapter",
         },
         3,
-        ("Count the gates and state vectors of each, then count parameters with grucourse.gru.count_params.",
+        ("Count the gates and state vectors of each, then count parameters with grucourse.core.gru_keras.count_params.",
          "For performance, separate speed (time per epoch) from accuracy, and quote chapter 6's measurements."),
         "Structure: the GRU has two gates and one state vector; the LSTM has three gates and a separate cell state. "
         "Complexity: a GRU layer has 3u(d+u+2) parameters in Keras (3u(d+u+1) without reset_after), an LSTM 4u(d+u+1), "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from grucourse.checks.core import CORRECT, Exercise, _call, _incorrect, _invalid, _need_callable, _Verdict
-from grucourse.seq2seq_data import EOS, PAD
+from grucourse.data.seq2seq_data import EOS, PAD
 
 import numpy as np
 

@@ -18,7 +18,7 @@ import numpy as np
 
 
 class BeatBaseline(Exercise):
-    """The adding problem (``grucourse.tasks.adding_problem``): beat predicting the mean by a factor."""
+    """The adding problem (``grucourse.data.tasks.adding_problem``): beat predicting the mean by a factor."""
 
     name = "beat_baseline"
     T = 20
@@ -36,7 +36,7 @@ _run = fit_early_stopping(my_model, X_train, y_train, X_val, y_val, epochs=12, b
 '''
 
     def test_data(self):
-        from grucourse.tasks import adding_problem
+        from grucourse.data.tasks import adding_problem
 
         return adding_problem(1000, self.T, np.random.default_rng(99))
 

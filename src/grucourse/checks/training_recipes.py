@@ -13,14 +13,11 @@ from grucourse.checks.core import (
     _need_callable,
     _Verdict,
 )
+from grucourse.core.activations import sigmoid
 
 import numpy as np
 
 # --- Exercise 6.1: a Keras GRU whose update gate starts with a given half-life ----------------
-
-
-def _sigmoid(a):
-    return 1.0 / (1.0 + np.exp(-np.asarray(a, dtype=np.float64)))
 
 
 class HalfLifeLayer(Exercise):
@@ -57,7 +54,7 @@ def gru_with_half_life(units, half_life):
     }
 
     def _grade(self, answer):
-        from grucourse.initialisers import update_gate_bias
+        from grucourse.training.initialisers import update_gate_bias
 
         import keras
 
@@ -80,13 +77,13 @@ def gru_with_half_life(units, half_life):
         want = [np.full(u, self._want(n)) for u, n in self.CASES]
         if all(np.allclose(g, w, atol=1e-4) for g, w in zip(got, want, strict=True)):
             raise _Verdict(CORRECT, f"e.g. a half-life of 30 steps needs b_z = {self._want(30.0):.3f} "
-                                    f"(z = {_sigmoid(self._want(30.0)):.4f}).")
+                                    f"(z = {float(sigmoid(np.float64(self._want(30.0)))):.4f}).")
         for message, f in self._wrong.items():
             if all(np.allclose(g, f(n), atol=1e-4) for g, (_, n) in zip(got, self.CASES, strict=True)):
                 raise _incorrect(message)
         if all(np.allclose(g, 0.0) for g in got):
             raise _incorrect("the update-gate bias is still Keras's default 0 (half-life one step): set b_z.")
-        kept = _sigmoid(got[0]) ** self.CASES[0][1]
+        kept = sigmoid(np.asarray(got[0], dtype=np.float64)) ** self.CASES[0][1]
         raise _incorrect(f"with your bias a unit keeps {np.round(kept, 3).tolist()} of its state after 10 steps "
                          "instead of 0.5 in every unit.")
 
@@ -118,7 +115,7 @@ def stateful_batches(series, batch_size, window):
         return np.arange(N * f, dtype=np.float64).reshape(N, f)  # (N, f): every value tells its step
 
     def _grade(self, answer):
-        from grucourse.streams import independent_windows, stateful_windows
+        from grucourse.data.streams import independent_windows, stateful_windows
 
         _need_callable(answer, "stateful_batches")
         for N, f, B, W in self.CASES:

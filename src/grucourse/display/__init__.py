@@ -1,0 +1,1 @@
+"""display: the course's plot style, tables, diagrams and source listings. Imports: foundation, measure."""

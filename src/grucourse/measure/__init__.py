@@ -1,0 +1,1 @@
+"""measure: paired statistics over seeds and interleaved timing. Imports: foundation only."""

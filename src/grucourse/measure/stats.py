@@ -1,0 +1,137 @@
+"""Paired comparisons over seeds: the mean difference with its 95% interval, and timing ratios.
+
+The course's standard for any comparison the prose states: run both models (or both settings) on
+the same ≥ 10 seeds, take the per-seed differences ``d_s = a_s − b_s`` and report
+
+    mean(d) ± t_{0.975, n−1} · sd(d) / √n,
+
+the two-sided 95% Student-t interval of the mean paired difference. When the interval includes 0
+the page says "no measurable difference". Timings use the same interval on ``log(t_a / t_b)`` over
+interleaved repeats and report the ratio ``exp(·)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+MIN_SEEDS = 10
+
+
+def _as_scores(name: str, values) -> np.ndarray:
+    try:
+        arr = np.asarray(values, dtype=float)  # (n,)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a sequence of numbers (one per seed), got {type(values).__name__}") from None
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (one number per seed), got shape {arr.shape}")
+    if arr.size < 2:
+        raise ValueError(f"{name} needs at least 2 seeds for an interval, got {arr.size}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite values: {arr.tolist()}")
+    return arr
+
+
+@dataclass(frozen=True)
+class PairedDiff:
+    """Mean paired difference ``a − b`` over seeds, with its 95% t interval."""
+
+    mean: float
+    low: float
+    high: float
+    n: int
+    wins: int  # seeds where a > b
+    losses: int  # seeds where a < b
+
+    @property
+    def excludes_zero(self) -> bool:
+        """True when the 95% interval lies entirely above or entirely below 0."""
+        return self.low > 0 or self.high < 0
+
+    def verdict(self, a: str = "a", b: str = "b", higher: str = "higher") -> str:
+        """One phrase for the prose: "<a> <higher> than <b>" or "no measurable difference"."""
+        if not self.excludes_zero:
+            return "no measurable difference"
+        return f"{a} {higher} than {b}" if self.mean > 0 else f"{b} {higher} than {a}"
+
+    def __str__(self) -> str:
+        return (f"mean difference {self.mean:+.3g}, 95% CI [{self.low:+.3g}, {self.high:+.3g}], "
+                f"higher in {self.wins}/{self.n} seeds")
+
+
+def paired_diff(a, b, *, min_seeds: int = 2) -> PairedDiff:
+    """Mean of ``a_s − b_s`` over paired seeds s, with the 95% interval mean ± t·sd/√n.
+
+    ``a`` and ``b`` hold one score per seed, in the same seed order. ``min_seeds`` lets a caller
+    insist on the course's standard (``MIN_SEEDS`` = 10) for comparisons the prose states.
+    """
+    from scipy import stats
+
+    a_arr, b_arr = _as_scores("a", a), _as_scores("b", b)  # (n,), (n,)
+    if a_arr.shape != b_arr.shape:
+        raise ValueError(f"a and b must hold one score per seed for the same seeds: "
+                         f"got {a_arr.size} and {b_arr.size} scores")
+    if a_arr.size < min_seeds:
+        raise ValueError(f"a paired comparison needs at least {min_seeds} seeds, got {a_arr.size}")
+    d = a_arr - b_arr  # (n,)
+    n = d.size
+    mean = float(d.mean())
+    half = float(stats.t.ppf(0.975, n - 1) * d.std(ddof=1) / np.sqrt(n))
+    return PairedDiff(mean, mean - half, mean + half, n, int((d > 0).sum()), int((d < 0).sum()))
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """Geometric-mean ratio ``t_a / t_b`` over paired repeats, with its 95% interval."""
+
+    ratio: float
+    low: float
+    high: float
+    n: int
+
+    @property
+    def excludes_one(self) -> bool:
+        return self.low > 1 or self.high < 1
+
+    def verdict(self, a: str = "a", b: str = "b") -> str:
+        """"<a> is slower than <b>", "<a> is faster than <b>" or "no measurable difference"."""
+        if not self.excludes_one:
+            return "no measurable difference"
+        return f"{a} is slower than {b}" if self.ratio > 1 else f"{a} is faster than {b}"
+
+    def __str__(self) -> str:
+        return f"ratio {self.ratio:.3g}, 95% CI [{self.low:.3g}, {self.high:.3g}] over {self.n} repeats"
+
+
+def time_ratio(t_a, t_b) -> Ratio:
+    """Ratio of two timings taken in interleaved repeats: exp of the paired interval of log(t_a/t_b)."""
+    a_arr, b_arr = _as_scores("t_a", t_a), _as_scores("t_b", t_b)  # (n,), (n,)
+    if np.any(a_arr <= 0) or np.any(b_arr <= 0):
+        raise ValueError("timings must be positive seconds")
+    d = paired_diff(np.log(a_arr), np.log(b_arr))
+    return Ratio(float(np.exp(d.mean)), float(np.exp(d.low)), float(np.exp(d.high)), d.n)
+
+
+def summarize(table: pd.DataFrame, by: str | Sequence[str], value: str = "val_score",
+              digits: int = 3) -> pd.DataFrame:
+    """Mean, sample standard deviation (``ddof=1``; 0 for a single run) and count of ``value`` per group.
+
+    Adds a text column ``mean ± std`` rounded to ``digits`` decimals, for printing.
+    """
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"table must be a pandas DataFrame, got {type(table).__name__}")
+    if table.empty:
+        raise ValueError("table is empty: nothing to summarise")
+    by = [by] if isinstance(by, str) else list(by)
+    missing = [c for c in [*by, value] if c not in table.columns]
+    if missing:
+        raise ValueError(f"table has no column(s) {missing}; its columns are {list(table.columns)}")
+    if not pd.api.types.is_numeric_dtype(table[value]):
+        raise TypeError(f"column {value!r} must be numeric, got dtype {table[value].dtype}")
+    g = table.groupby(by, sort=False)[value]
+    out = g.agg(mean="mean", std=lambda s: float(s.std(ddof=1)) if len(s) > 1 else 0.0, n="count").reset_index()
+    out["mean ± std"] = [f"{m:.{digits}f} ± {s:.{digits}f}" for m, s in zip(out["mean"], out["std"], strict=True)]
+    return out
