@@ -11,7 +11,7 @@ Seed-packed training lives in :mod:`grucourse.training.lm_packed`.
 from __future__ import annotations
 
 from grucourse.core.gru_keras import count_params
-from grucourse.layers.models import KINDS
+from grucourse.kinds import KINDS
 
 import numpy as np
 
