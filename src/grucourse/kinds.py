@@ -9,7 +9,8 @@ LSTM i, f, c~, o; Cho et al. 2014, section 2.3; Hochreiter & Schmidhuber 1997).
 from __future__ import annotations
 
 KINDS = ("SimpleRNN", "GRU", "LSTM")
-SNAKE_NAMES = {"SimpleRNN": "simple_rnn", "GRU": "gru", "LSTM": "lstm"}  # Keras's default layer names
+# Keras's default layer names
+SNAKE_NAMES = {"SimpleRNN": "simple_rnn", "GRU": "gru", "LSTM": "lstm"}
 N_GATES = {"SimpleRNN": 1, "GRU": 3, "LSTM": 4}  # blocks of `units` columns in each Keras kernel
 
 
@@ -21,7 +22,8 @@ def check_kind(kind) -> str:
 
 
 def canonical_kind(kind) -> str:
-    """``"GRU"``, ``"gru"`` or ``"Gru"`` -> ``"GRU"`` (underscores and case ignored); else ``ValueError``."""
+    """``"GRU"``, ``"gru"`` or ``"Gru"`` -> ``"GRU"`` (underscores and case ignored);
+    else ``ValueError``."""
     key = str(kind).lower().replace("_", "")
     for name in KINDS:
         if name.lower() == key:

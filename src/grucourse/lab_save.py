@@ -1,11 +1,12 @@
-"""JupyterLab saves the course's own notebooks without outputs, so running one leaves `git status` clean.
+"""JupyterLab saves the course's own notebooks without outputs, so running one leaves
+`git status` clean.
 
 `make lab` (tools/lab_command.py) installs :func:`strip_before_save` as Jupyter Server's
-``FileContentsManager.pre_save_hook``. Notebooks under ``chapters/``, ``exercises/`` and ``solutions/``
-are saved as nbstripout cleans them (your edits stay; outputs, execution counts, widget state and
-run details go), so the file on disk equals the committed one until you change a cell. Notebooks
-elsewhere, e.g. your copies in ``my_work/``, keep their outputs. The same nbstripout runs as a git
-filter (`make venv`), so outputs never enter a commit either.
+``FileContentsManager.pre_save_hook``. Notebooks under ``chapters/``, ``exercises/`` and
+``solutions/`` are saved as nbstripout cleans them (your edits stay; outputs, execution counts,
+widget state and run details go), so the file on disk equals the committed one until you change a
+cell. Notebooks elsewhere, e.g. your copies in ``my_work/``, keep their outputs. The same
+nbstripout runs as a git filter (`make venv`), so outputs never enter a commit either.
 """
 
 from __future__ import annotations
@@ -15,15 +16,19 @@ from nbstripout import strip_output
 
 TRACKED_FOLDERS = ("chapters", "exercises", "solutions")
 # What a run adds to metadata.language_info; the committed notebooks keep only its name.
-# The Makefile's git filter strips the same keys (NBSTRIPOUT_KEYS; tests/test_git_clean.py compares them).
+# The Makefile's git filter strips the same keys (NBSTRIPOUT_KEYS; tests/test_git_clean.py
+# compares them).
 EXTRA_KEYS = [f"metadata.language_info.{k}" for k in
-              ("codemirror_mode", "file_extension", "mimetype", "nbconvert_exporter", "pygments_lexer", "version")]
+              ("codemirror_mode", "file_extension", "mimetype", "nbconvert_exporter",
+               "pygments_lexer", "version")]
 
 
-# What the nbstripout command line strips besides outputs (its defaults; the function does not add them).
+# What the nbstripout command line strips besides outputs (its defaults; the function does not
+# add them).
 NBSTRIPOUT_DEFAULT_KEYS = ["metadata.signature", "metadata.widgets", "cell.metadata.collapsed",
-                           "cell.metadata.ExecuteTime", "cell.metadata.execution", "cell.metadata.heading_collapsed",
-                           "cell.metadata.hidden", "cell.metadata.scrolled"]
+                           "cell.metadata.ExecuteTime", "cell.metadata.execution",
+                           "cell.metadata.heading_collapsed", "cell.metadata.hidden",
+                           "cell.metadata.scrolled"]
 
 
 def is_tracked(path: str) -> bool:

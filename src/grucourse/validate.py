@@ -24,7 +24,9 @@ def check_finite(arr: np.ndarray, name: str) -> None:
     """Raise ``ValueError`` if ``arr`` contains NaN or infinity."""
     if not np.all(np.isfinite(arr)):
         bad = np.argwhere(~np.isfinite(arr))[0]
-        raise ValueError(f"{name} contains NaN or infinity (first at index {tuple(int(i) for i in bad)})")
+        raise ValueError(
+            f"{name} contains NaN or infinity (first at index {tuple(int(i) for i in bad)})"
+        )
 
 
 def check_sequences(x, d: int | None = None, name: str = "x") -> np.ndarray:
@@ -46,7 +48,8 @@ def check_sequences(x, d: int | None = None, name: str = "x") -> np.ndarray:
 
 
 def check_int(value, name: str, minimum: int = 1) -> int:
-    """Return ``value`` as an ``int``, or raise ``ValueError`` unless it is an integer ``>= minimum``."""
+    """Return ``value`` as an ``int``, or raise ``ValueError`` unless it is an integer
+    ``>= minimum``."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return int(value)
@@ -70,7 +73,10 @@ def check_int_list(values, name: str, minimum: int) -> list[int]:
 def check_rng(rng) -> np.random.Generator:
     """Return ``rng``, or raise ``TypeError`` unless it is a numpy ``Generator``."""
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
+        raise TypeError(
+            "rng must be a numpy Generator (np.random.default_rng(seed)), "
+            f"got {type(rng).__name__}"
+        )
     return rng
 
 

@@ -2,16 +2,16 @@
 
 Every exercise is an :class:`Exercise` with three methods:
 
-- ``check(answer)`` grades the learner's object (a function, a number, a :class:`GRUParams`, a model)
-  and shows one verdict: correct, incorrect (with a specific message), not attempted (the stub is
-  untouched) or a type/shape problem. It never raises on a wrong answer, so a notebook always runs
-  top to bottom; it returns a :class:`CheckResult` (truthy only when correct).
+- ``check(answer)`` grades the learner's object (a function, a number, a :class:`GRUParams`, a
+  model) and shows one verdict: correct, incorrect (with a specific message), not attempted (the
+  stub is untouched) or a type/shape problem. It never raises on a wrong answer, so a notebook
+  always runs top to bottom; it returns a :class:`CheckResult` (truthy only when correct).
 - ``hint(n=1)`` shows the n-th hint.
 - ``solution()`` shows the reference solution.
 
-The answer is passed explicitly (``ex_gru_step.check(my_gru_step)``): no magic globals.
-A stub is recognised as "not attempted" when it is ``None`` or ``...``, or when it is a function that
-raises ``NotImplementedError`` (what ``tools/make_exercises.py`` writes in place of a solution).
+The answer is passed explicitly (``ex_gru_step.check(my_gru_step)``): no magic globals. A stub is
+recognised as "not attempted" when it is ``None`` or ``...``, or when it is a function that raises
+``NotImplementedError`` (what ``tools/make_exercises.py`` writes in place of a solution).
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ _PACKAGE = str(Path(__file__).resolve().parent.parent)
 
 @dataclass(frozen=True)
 class CheckResult:
-    """The outcome of ``Exercise.check``: ``status`` is one of correct / incorrect / not attempted / invalid /
-    error in your code / self-assess (free text that only the learner can grade)."""
+    """The outcome of ``Exercise.check``: ``status`` is one of correct / incorrect / not attempted /
+    invalid / error in your code / self-assess (free text that only the learner can grade)."""
 
     exercise: str
     status: str
@@ -61,7 +61,8 @@ class CheckResult:
         return f"{_HEADINGS[self.status][0]}: {self.message}"
 
     def _ipython_display_(self):
-        """``check`` has already shown the verdict; showing the returned object again would repeat it."""
+        """``check`` has already shown the verdict; showing the returned
+        object again would repeat it."""
 
 
 class _Verdict(Exception):
@@ -73,7 +74,8 @@ class _Verdict(Exception):
 
 def _not_attempted(what: str = "") -> _Verdict:
     extra = f" {what}" if what else ""
-    return _Verdict(NOT_ATTEMPTED, f"replace the stub with your answer{extra}, then run this check again.")
+    return _Verdict(NOT_ATTEMPTED, f"replace the stub with your answer{extra}, then "
+                                   "run this check again.")
 
 
 def _invalid(message: str) -> _Verdict:
@@ -114,8 +116,9 @@ class FailedBuild:
         self.message = message
         text = f"{call} failed: {message}"
         _show({"text/plain": text,
-               "text/html": f'<div style="border-left: 4px solid #D55E00; padding: 0.2em 0.6em"><b '
-                            f'style="color: #D55E00">{html.escape(call)} failed</b>: {html.escape(message)}</div>'})
+               "text/html": '<div style="border-left: 4px solid #D55E00; padding: 0.2em 0.6em">'
+                            f'<b style="color: #D55E00">{html.escape(call)} failed</b>: '
+                            f'{html.escape(message)}</div>'})
 
     def __bool__(self) -> bool:
         return False
@@ -126,13 +129,15 @@ class FailedBuild:
 
 def _need_built(answer, name: str) -> None:
     if isinstance(answer, FailedBuild):
-        raise _invalid(f"{name} is not built yet: {answer.call} failed ({answer.message}). Fix that call, run "
-                       "its cell again, then this check.")
+        raise _invalid(f"{name} is not built yet: {answer.call} failed ({answer.message}). "
+                       "Fix that call, run its cell again, then this check.")
 
 
 def _learner_frame(exc: BaseException):
-    """The innermost traceback frame outside grucourse: the line of the learner's code that failed."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(_PACKAGE)]
+    """The innermost traceback frame outside grucourse: the line of the
+    learner's code that failed."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if not f.filename.startswith(_PACKAGE)]
     return frames[-1] if frames else None
 
 
@@ -142,20 +147,23 @@ def _call(fn, *args, what="your function"):
         return fn(*args)
     except NotImplementedError:
         raise _not_attempted("(the function still raises NotImplementedError)") from None
-    except Exception as exc:  # any error in the learner's code becomes a clear message, not a traceback
+    except Exception as exc:
+        # any error in the learner's code becomes a clear message, not a traceback
         frame = _learner_frame(exc)
         where = ""
         if frame is not None:
-            where = f" at line {frame.lineno} of your code" + (f" (`{frame.line}`)" if frame.line else "")
-        raise _Verdict(ERROR, f"{what} raised {type(exc).__name__}{where}: {exc}. Fix it, run the cell that "
-                              "defines it again, then this check.") from None
+            where = (f" at line {frame.lineno} of your code"
+                     + (f" (`{frame.line}`)" if frame.line else ""))
+        raise _Verdict(ERROR, f"{what} raised {type(exc).__name__}{where}: {exc}. Fix it, run the "
+                              "cell that defines it again, then this check.") from None
 
 
 def _need_callable(answer, name: str):
     if _is_stub(answer):
         raise _not_attempted()
     if not callable(answer):
-        raise _invalid(f"pass your function itself, e.g. check({name}), not {type(answer).__name__} {answer!r:.60}")
+        raise _invalid(f"pass your function itself, e.g. check({name}), not "
+                       f"{type(answer).__name__} {answer!r:.60}")
 
 
 def _as_array(value, name: str, shape: tuple) -> np.ndarray:
@@ -165,13 +173,16 @@ def _as_array(value, name: str, shape: tuple) -> np.ndarray:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
         if several:
-            raise _invalid(f"{name} should be one array of shape {shape}, got a {type(value).__name__} of "
-                           f"{len(value)} items of different shapes (return only the array)") from None
-        raise _invalid(f"{name} should be a numeric array of shape {shape}, got {type(value).__name__}") from None
+            raise _invalid(f"{name} should be one array of shape {shape}, got a "
+                           f"{type(value).__name__} of {len(value)} items of different shapes "
+                           "(return only the array)") from None
+        raise _invalid(f"{name} should be a numeric array of shape {shape}, got "
+                       f"{type(value).__name__}") from None
     if arr.shape != shape:
         if several and np.shape(value[0]) == shape:
-            raise _invalid(f"{name} should be one array of shape {shape}, got a {type(value).__name__} of "
-                           f"{len(value)} items whose first item has that shape (return only the array)")
+            raise _invalid(f"{name} should be one array of shape {shape}, got a "
+                           f"{type(value).__name__} of {len(value)} items whose first item has "
+                           "that shape (return only the array)")
         raise _invalid(f"{name} has shape {arr.shape}, expected {shape}")
     if not np.all(np.isfinite(arr)):
         raise _invalid(f"{name} contains NaN or infinity")
@@ -179,7 +190,8 @@ def _as_array(value, name: str, shape: tuple) -> np.ndarray:
 
 
 class Exercise:
-    """One self-checked exercise: subclasses implement ``_grade(answer)`` by raising a ``_Verdict``."""
+    """One self-checked exercise: subclasses implement
+    ``_grade(answer)`` by raising a ``_Verdict``."""
 
     name = "exercise"
     hints: tuple[str, ...] = ()
@@ -190,16 +202,20 @@ class Exercise:
         try:
             _need_built(answer, "the answer")
             self._grade(answer)
-            result = CheckResult(self.name, INCORRECT, "the checker could not decide; please report this.")
+            result = CheckResult(self.name, INCORRECT,
+                                 "the checker could not decide; please report this.")
         except _Verdict as v:
             result = CheckResult(self.name, v.status, v.message)
-        except Exception as exc:  # a checker bug must not look like the learner's fault, nor stop the notebook
-            result = CheckResult(self.name, INVALID, f"the answer could not be checked ({type(exc).__name__}: {exc})")
+        except Exception as exc:
+            # a checker bug must not look like the learner's fault, nor stop the notebook
+            result = CheckResult(self.name, INVALID,
+                                 f"the answer could not be checked ({type(exc).__name__}: {exc})")
         title, colour = _HEADINGS[result.status]
         _show({
             "text/plain": result.text(),
-            "text/html": (f'<div style="border-left: 4px solid {colour}; padding: 0.2em 0.6em; white-space: pre-wrap">'
-                          f'<b style="color: {colour}">{title}</b>: {html.escape(result.message)}</div>'),
+            "text/html": (f'<div style="border-left: 4px solid {colour}; padding: 0.2em 0.6em; '
+                          f'white-space: pre-wrap"><b style="color: {colour}">{title}</b>: '
+                          f'{html.escape(result.message)}</div>'),
         })
         return result
 
@@ -213,8 +229,9 @@ class Exercise:
             _show({"text/plain": f"hint(n) takes a whole number from 1 to {total}, got {n!r}."})
             return
         if n > total:
-            _show({"text/plain": f"There are only {total} hint(s) for this exercise, and hint({total}) was the "
-                                 "last one. .solution() shows the reference solution."})
+            _show({"text/plain": f"There are only {total} hint(s) for this exercise, "
+                                 f"and hint({total}) was the last one. .solution() shows "
+                                 "the reference solution."})
             return
         more = (f"hint {n} of {total}; hint({n + 1}) gives the next" if n < total
                 else f"hint {n} of {total}, the last one; .solution() shows the answer")

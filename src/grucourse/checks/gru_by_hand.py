@@ -33,7 +33,8 @@ def _step_variant(x, h, p: GRUParams, kind: str):
     """Known wrong GRU steps, to recognise common mistakes."""
     z = _sig(x @ p.W_z + h @ p.U_z + p.b_z)  # (B, u)
     r = _sig(x @ p.W_r + h @ p.U_r + p.b_r)  # (B, u)
-    rec = {"reset_after": r * (h @ p.U_h), "no_reset": h @ p.U_h}.get(kind, (r * h) @ p.U_h)  # (B, u)
+    rec = {"reset_after": r * (h @ p.U_h),
+           "no_reset": h @ p.U_h}.get(kind, (r * h) @ p.U_h)  # (B, u)
     pre = x @ p.W_h + rec + p.b_h  # (B, u)
     h_tilde = pre if kind == "no_tanh" else np.tanh(pre)  # (B, u)
     if kind == "keras_update":
@@ -48,8 +49,9 @@ class GRUStep(Exercise):
     hints = (
         "Compute z_t and r_t first (sigmoid of x_t W + h_prev U + b), then the candidate "
         "h_tilde = tanh(x_t W_h + (r_t * h_prev) U_h + b_h), then mix h_prev and h_tilde with z_t.",
-        "Rows are examples: x_t is (B, d) and W_z is (d, u), so write x_t @ p.W_z (not p.W_z @ x_t). "
-        "In the source's convention z_t = 1 means 'take the new candidate': h_t = (1 - z_t) * h_prev + z_t * h_tilde.",
+        "Rows are examples: x_t is (B, d) and W_z is (d, u), so write x_t @ p.W_z "
+        "(not p.W_z @ x_t). In the source's convention z_t = 1 means 'take the new candidate': "
+        "h_t = (1 - z_t) * h_prev + z_t * h_tilde.",
     )
     solution_code = '''
 def my_gru_step(x_t, h_prev, p):
@@ -60,13 +62,16 @@ def my_gru_step(x_t, h_prev, p):
 '''
     _messages = {
         "keras_update": "you mixed the states the Keras way, h_t = z*h_prev + (1-z)*h_tilde. "
-                        "The source's equations (used here) read h_t = (1 - z_t) * h_prev + z_t * h_tilde: "
-                        "z_t = 1 takes the new candidate.",
-        "reset_after": "you applied the reset gate after the product, r * (h_prev @ U_h) (Keras's reset_after=True). "
-                       "The source resets before it: (r * h_prev) @ U_h.",
-        "no_reset": "your candidate ignores the reset gate: use (r * h_prev) @ U_h, not h_prev @ U_h.",
-        "no_tanh": "your candidate is missing its tanh: h_tilde = tanh(x_t W_h + (r * h_prev) U_h + b_h).",
-        "candidate": "you returned the candidate h_tilde; the new state mixes it with h_prev using z_t.",
+                        "The source's equations (used here) read h_t = (1 - z_t) * h_prev "
+                        "+ z_t * h_tilde: z_t = 1 takes the new candidate.",
+        "reset_after": "you applied the reset gate after the product, r * (h_prev @ U_h) (Keras's "
+                       "reset_after=True). The source resets before it: (r * h_prev) @ U_h.",
+        "no_reset": "your candidate ignores the reset gate: "
+                    "use (r * h_prev) @ U_h, not h_prev @ U_h.",
+        "no_tanh": "your candidate is missing its tanh: "
+                   "h_tilde = tanh(x_t W_h + (r * h_prev) U_h + b_h).",
+        "candidate": "you returned the candidate h_tilde; the new state mixes it "
+                     "with h_prev using z_t.",
     }
 
     def cases(self):
@@ -84,19 +89,24 @@ def my_gru_step(x_t, h_prev, p):
         got, want = [], []
         for x, h, p in self.cases():
             B, u = h.shape
-            result = _call(answer, x.copy(), h.copy(), p, what=f"your function (on x_t of shape {x.shape})")
-            got.append(_as_array(result, f"the returned h_t (for x_t {x.shape}, h_prev {h.shape})", (B, u)))
+            result = _call(answer, x.copy(), h.copy(), p,
+                           what=f"your function (on x_t of shape {x.shape})")
+            got.append(_as_array(result, f"the returned h_t (for x_t {x.shape}, h_prev {h.shape})",
+                                 (B, u)))
             want.append(gru_step(x, h, p)[0])
         if all(np.allclose(g, w, atol=1e-6) for g, w in zip(got, want, strict=True)):
-            raise _Verdict(CORRECT, "your GRU step matches the course's gru_step on 3 random batches.")
+            raise _Verdict(CORRECT, "your GRU step matches the course's gru_step on "
+                                    "3 random batches.")
         cases = self.cases()
-        variants = {msg: [_step_variant(x, h, p, kind) for x, h, p in cases] for kind, msg in self._messages.items()}
+        variants = {msg: [_step_variant(x, h, p, kind) for x, h, p in cases]
+                    for kind, msg in self._messages.items()}
         known = _match_variants(got, variants)
         if known:
             raise _incorrect(known)
         worst = max(float(np.max(np.abs(g - w))) for g, w in zip(got, want, strict=True))
-        raise _incorrect(f"h_t differs from the reference by up to {worst:.3g}. Check z_t, r_t and h_tilde one at a "
-                         "time against the equations (gru_step(x_t, h_prev, p) returns them as its second output).")
+        raise _incorrect(f"h_t differs from the reference by up to {worst:.3g}. Check z_t, r_t "
+                         "and h_tilde one at a time against the equations "
+                         "(gru_step(x_t, h_prev, p) returns them as its second output).")
 
 
 # --- Exercise 2.2: from one step to a sequence ---------------------------------------------
@@ -105,10 +115,10 @@ def my_gru_step(x_t, h_prev, p):
 class GRUSequence(Exercise):
     name = "gru_sequence"
     hints = (
-        "Start from h = h0 (zeros of shape (B, u) when h0 is None), loop over t = 0..T-1, call the step on "
-        "x[:, t, :] and the current h, and keep every new h.",
-        "Stack the T states along axis 1 so the result has shape (B, T, u): np.stack(states, axis=1). "
-        "The first stored state is h_1 (after reading x_1), not h_0.",
+        "Start from h = h0 (zeros of shape (B, u) when h0 is None), loop over t = 0..T-1, call the "
+        "step on x[:, t, :] and the current h, and keep every new h.",
+        "Stack the T states along axis 1 so the result has shape (B, T, u): "
+        "np.stack(states, axis=1). The first stored state is h_1 (after reading x_1), not h_0.",
     )
     solution_code = '''
 def my_gru_sequence(x, p, h0=None):
@@ -121,9 +131,10 @@ def my_gru_sequence(x, p, h0=None):
     return np.stack(states, axis=1)                       # (B, T, u)
 '''
     _messages = {
-        "no_feedback": "every step starts again from h0: feed each new state into the next step (h = step(x_t, h)).",
-        "with_h0": "your states are shifted by one step: the first one should be h_1 (after reading x_1), "
-                   "and the last one h_T; do not store h_0.",
+        "no_feedback": "every step starts again from h0: feed each new state into the next "
+                       "step (h = step(x_t, h)).",
+        "with_h0": "your states are shifted by one step: the first one should be h_1 "
+                   "(after reading x_1), and the last one h_T; do not store h_0.",
         "reversed": "you read the sequence backwards; a GRU layer reads x_1 first.",
     }
 
@@ -157,23 +168,25 @@ def my_gru_sequence(x, p, h0=None):
             result = _call(answer, *args, what=f"your function (on x of shape {x.shape})")
             shape = (B, T, p.units)
             if np.shape(result) == (B, p.units):
-                raise _invalid(f"you returned only the last state, shape {np.shape(result)}; return every state, "
-                               f"shape (B, T, u) = {shape}")
+                raise _invalid(f"you returned only the last state, shape {np.shape(result)}; "
+                               f"return every state, shape (B, T, u) = {shape}")
             if np.shape(result) == (T, B, p.units):
-                raise _invalid(f"your states have shape {np.shape(result)} = (T, B, u); put time on axis 1: "
-                               f"{shape} (np.stack(states, axis=1))")
+                raise _invalid(f"your states have shape {np.shape(result)} = (T, B, u); put time "
+                               f"on axis 1: {shape} (np.stack(states, axis=1))")
             got.append(_as_array(result, f"the returned states (for x {x.shape})", shape))
             want.append(gru_forward(x, p, h0=h0, return_gates=True)[1]["h"])
         if all(np.allclose(g, w, atol=1e-6) for g, w in zip(got, want, strict=True)):
-            raise _Verdict(CORRECT, "all T states match the course's gru_forward, with and without h0.")
+            raise _Verdict(CORRECT, "all T states match the course's gru_forward, "
+                                    "with and without h0.")
         for kind, message in self._messages.items():
             variant = [self._variant(x, p, h0, kind) for x, p, h0 in cases]
             if all(np.allclose(g, v, atol=1e-6) for g, v in zip(got, variant, strict=True)):
                 raise _incorrect(message)
         if all(np.allclose(g[:, -1], w[:, -1], atol=1e-6) for g, w in zip(got, want, strict=True)):
-            raise _incorrect("the last state is right but earlier ones are not: store the state after every step.")
-        raise _incorrect("the states differ from gru_forward's; check that you start from h0 (or zeros) and use "
-                         "the step function with the same weights p at every step.")
+            raise _incorrect("the last state is right but earlier ones are not: store the "
+                             "state after every step.")
+        raise _incorrect("the states differ from gru_forward's; check that you start from h0 (or "
+                         "zeros) and use the step function with the same weights p at every step.")
 
 
 # --- Exercise 2.4: source -> Keras weights --------------------------------------------------
@@ -183,10 +196,10 @@ class ToKeras(Exercise):
     name = "to_keras"
     hints = (
         "Keras concatenates the three blocks along the columns in the order z, r, h: "
-        "kernel = [W_z | W_r | W_h] of shape (d, 3u), recurrent_kernel = [U_z | U_r | U_h] of shape (u, 3u), "
-        "bias of shape (3u,) when reset_after=False.",
-        "The two conventions differ by z <-> 1 - z, and sigmoid(-a) = 1 - sigmoid(a): negate W_z, U_z and b_z "
-        "(and only those).",
+        "kernel = [W_z | W_r | W_h] of shape (d, 3u), recurrent_kernel = [U_z | U_r | U_h] of "
+        "shape (u, 3u), bias of shape (3u,) when reset_after=False.",
+        "The two conventions differ by z <-> 1 - z, and sigmoid(-a) = 1 - sigmoid(a): "
+        "negate W_z, U_z and b_z (and only those).",
     )
     solution_code = '''
 def my_to_keras(p):
@@ -207,9 +220,11 @@ def my_to_keras(p):
         return [np.concatenate([b[i] for b in blocks], axis=-1 if i == 2 else 1) for i in range(3)]
 
     _messages = {
-        "no_negation": "the blocks are in the right place, but the update gate is not negated. Keras keeps the old "
-                       "state with weight z, the source with 1 - z, so W_z, U_z and b_z change sign.",
-        "rzh_order": "the blocks are in the order r, z, h (and z is not negated); Keras stores z, r, h.",
+        "no_negation": "the blocks are in the right place, but the update gate is not negated. "
+                       "Keras keeps the old state with weight z, the source with 1 - z, so "
+                       "W_z, U_z and b_z change sign.",
+        "rzh_order": "the blocks are in the order r, z, h (and z is not negated); "
+                     "Keras stores z, r, h.",
         "negate_all": "you negated every block; only the update gate (W_z, U_z, b_z) changes sign.",
     }
 
@@ -222,22 +237,26 @@ def my_to_keras(p):
             params.append(p)
             result = _call(answer, p, what="your function")
             if not isinstance(result, list | tuple) or len(result) != 3:
-                raise _invalid(f"return a list [kernel, recurrent_kernel, bias] (what layer.set_weights expects), "
-                               f"got {type(result).__name__}"
-                               + (f" of length {len(result)}" if isinstance(result, list | tuple) else ""))
+                raise _invalid("return a list [kernel, recurrent_kernel, bias] "
+                               f"(what layer.set_weights expects), got {type(result).__name__}"
+                               + (f" of length {len(result)}"
+                                  if isinstance(result, list | tuple) else ""))
             shapes = ((d, 3 * u), (u, 3 * u), (3 * u,))
             names = ("kernel", "recurrent_kernel", "bias")
             got.append([_as_array(a, f"{n} (for d={d}, u={u})", s)
                         for a, n, s in zip(result, names, shapes, strict=True)])
             want.append(keras_weights(p))
-        if all(np.allclose(g, w) for gg, ww in zip(got, want, strict=True) for g, w in zip(gg, ww, strict=True)):
-            raise _Verdict(CORRECT, "kernel, recurrent kernel and bias match what keras.layers.GRU(reset_after=False) "
-                                    "needs to compute the same function.")
+        if all(np.allclose(g, w) for gg, ww in zip(got, want, strict=True)
+               for g, w in zip(gg, ww, strict=True)):
+            raise _Verdict(CORRECT, "kernel, recurrent kernel and bias match what "
+                                    "keras.layers.GRU(reset_after=False) needs to compute "
+                                    "the same function.")
         for kind, message in self._messages.items():
             variant = [self._variant(p, kind) for p in params]
-            if all(np.allclose(g, v) for gg, vv in zip(got, variant, strict=True) for g, v in zip(gg, vv, strict=True)):
+            if all(np.allclose(g, v) for gg, vv in zip(got, variant, strict=True)
+                   for g, v in zip(gg, vv, strict=True)):
                 raise _incorrect(message)
         which = [n for i, n in enumerate(("kernel", "recurrent_kernel", "bias"))
                  if not all(np.allclose(gg[i], ww[i]) for gg, ww in zip(got, want, strict=True))]
-        raise _incorrect(f"{', '.join(which)} differ from the reference. Keras order is z, r, h along the last axis, "
-                         "with the update gate's weights negated.")
+        raise _incorrect(f"{', '.join(which)} differ from the reference. Keras order is "
+                         "z, r, h along the last axis, with the update gate's weights negated.")

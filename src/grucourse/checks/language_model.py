@@ -1,10 +1,20 @@
-"""Checkers of exercise set 8: a language model by hand (perplexity, temperature, one generation step)."""
+"""Checkers of exercise set 8: a language model by hand (perplexity,
+temperature, one generation step)."""
 
 from __future__ import annotations
 
 import math
 
-from grucourse.checks.core import CORRECT, Exercise, _as_array, _call, _incorrect, _invalid, _need_callable, _Verdict
+from grucourse.checks.core import (
+    CORRECT,
+    Exercise,
+    _as_array,
+    _call,
+    _incorrect,
+    _invalid,
+    _need_callable,
+    _Verdict,
+)
 from grucourse.core.gru import gru_step, init_gru_params
 from grucourse.core.language_model import softmax_t
 
@@ -27,10 +37,10 @@ def perplexity_of(p):
 '''
     CASES = ([0.5, 0.25, 0.5, 0.125], [0.9, 0.8, 0.95, 0.6, 0.99, 0.7], [1 / 36] * 5, [0.01, 0.5])
     _wrong = {
-        "you took the arithmetic mean of 1/p; perplexity is the geometric mean, exp(-mean(log p)), so one "
-        "near-zero probability does not dominate it.": lambda p: np.mean(1 / p),
-        "you returned exp(+mean(log p)), the inverse of the perplexity: a good model must have a small "
-        "perplexity (>= 1). Mind the minus sign.": lambda p: np.exp(np.mean(np.log(p))),
+        "you took the arithmetic mean of 1/p; perplexity is the geometric mean, exp(-mean(log p)), "
+        "so one near-zero probability does not dominate it.": lambda p: np.mean(1 / p),
+        "you returned exp(+mean(log p)), the inverse of the perplexity: a good model must have a "
+        "small perplexity (>= 1). Mind the minus sign.": lambda p: np.exp(np.mean(np.log(p))),
         "you summed the log-probabilities instead of averaging them: perplexity is per character, "
         "exp(-(1/N) sum log p).": lambda p: np.exp(-np.sum(np.log(p))),
         "you returned the cross-entropy -mean(log p) itself; the perplexity is its exponential.":
@@ -45,17 +55,21 @@ def perplexity_of(p):
         for case in self.CASES:
             v = _call(answer, np.array(case), what=f"perplexity_of({case})")
             arr = np.asarray(v) if not isinstance(v, str) else None
-            if arr is None or arr.dtype == object or arr.size != 1 or not np.issubdtype(arr.dtype, np.number):
-                raise _invalid(f"perplexity_of returned {type(v).__name__} {v!r:.40}; return one number")
+            if (arr is None or arr.dtype == object or arr.size != 1
+                    or not np.issubdtype(arr.dtype, np.number)):
+                raise _invalid(f"perplexity_of returned {type(v).__name__} {v!r:.40}; "
+                               "return one number")
             got.append(float(arr.reshape(())))
         want = [math.exp(-np.mean(np.log(c))) for c in self.CASES]
         if np.allclose(got, want, rtol=1e-6):
-            raise _Verdict(CORRECT, f"the probabilities 0.5, 0.25, 0.5, 0.125 give {want[0]:.4f} = 128^(1/4); "
-                                    f"a uniform guess over 36 characters gives {want[2]:.0f}.")
+            raise _Verdict(CORRECT, "the probabilities 0.5, 0.25, 0.5, 0.125 give "
+                                    f"{want[0]:.4f} = 128^(1/4); a uniform guess over 36 "
+                                    f"characters gives {want[2]:.0f}.")
         for message, f in self._wrong.items():
             if np.allclose(got, [f(np.array(c)) for c in self.CASES], rtol=1e-6):
                 raise _incorrect(message)
-        raise _incorrect(f"for p = 0.5, 0.25, 0.5, 0.125 you returned {got[0]:.4g}, expected {want[0]:.4g}.")
+        raise _incorrect(f"for p = 0.5, 0.25, 0.5, 0.125 you returned {got[0]:.4g}, "
+                         f"expected {want[0]:.4g}.")
 
 
 # --- Exercise 8.2: temperature --------------------------------------------------------------------
@@ -65,8 +79,8 @@ class Temperature(Exercise):
     name = "temperature"
     hints = (
         "Divide the logits by T, then apply a softmax: p_i = exp(l_i / T) / sum_j exp(l_j / T).",
-        "Subtract the largest scaled logit before exp (it cancels in the ratio) so that large logits do "
-        "not overflow to inf.",
+        "Subtract the largest scaled logit before exp (it cancels in the ratio) so that "
+        "large logits do not overflow to inf.",
     )
     solution_code = '''
 def with_temperature(logits, T):
@@ -75,35 +89,37 @@ def with_temperature(logits, T):
     e = np.exp(a)
     return e / e.sum()
 '''
-    CASES = (([2.0, 1.0, 0.0, -1.0], 0.5), ([2.0, 1.0, 0.0, -1.0], 1.5), ([0.3, -0.2, 1.1, 0.0, 0.7], 1.0),
-             ([800.0, 799.0, 790.0], 1.0))
+    CASES = (([2.0, 1.0, 0.0, -1.0], 0.5), ([2.0, 1.0, 0.0, -1.0], 1.5),
+             ([0.3, -0.2, 1.1, 0.0, 0.7], 1.0), ([800.0, 799.0, 790.0], 1.0))
 
     def _grade(self, answer):
         _need_callable(answer, "with_temperature")
         got = []
         for logits, T in self.CASES:
             v = _call(answer, np.array(logits), T, what=f"with_temperature({logits}, {T})")
-            if isinstance(v, np.ndarray) and v.shape == (len(logits),) and not np.all(np.isfinite(v)):
-                raise _incorrect(f"with_temperature({logits}, {T}) gave {v}: exp of large logits overflows. "
-                                 "Subtract the largest logit before exp.")
+            if (isinstance(v, np.ndarray) and v.shape == (len(logits),)
+                    and not np.all(np.isfinite(v))):
+                raise _incorrect(f"with_temperature({logits}, {T}) gave {v}: exp of large logits "
+                                 "overflows. Subtract the largest logit before exp.")
             got.append(_as_array(v, f"with_temperature({logits}, {T})", (len(logits),)))
             if not np.isclose(got[-1].sum(), 1.0):
-                raise _incorrect(f"your output sums to {got[-1].sum():.4g}; a distribution must sum to 1 "
-                                 "(divide by the sum of the exponentials).")
+                raise _incorrect(f"your output sums to {got[-1].sum():.4g}; a distribution must "
+                                 "sum to 1 (divide by the sum of the exponentials).")
         want = [softmax_t(np.array(lg), T) for lg, T in self.CASES]
         if all(np.allclose(g, w, atol=1e-9) for g, w in zip(got, want, strict=True)):
             top = want[0][0], softmax_t(np.array(self.CASES[0][0]), 1.0)[0], want[1][0]
-            raise _Verdict(CORRECT, f"the likeliest character has p = {top[0]:.3f} at T = 0.5, {top[1]:.3f} at "
-                                    f"T = 1 and {top[2]:.3f} at T = 1.5.")
+            raise _Verdict(CORRECT, f"the likeliest character has p = {top[0]:.3f} at T = 0.5, "
+                                    f"{top[1]:.3f} at T = 1 and {top[2]:.3f} at T = 1.5.")
         times = [softmax_t(np.array(lg) * T, 1.0) for lg, T in self.CASES]
         if all(np.allclose(g, w, atol=1e-9) for g, w in zip(got, times, strict=True)):
-            raise _incorrect("you multiplied the logits by T; divide them by T, so that T < 1 sharpens "
-                             "the distribution and T > 1 flattens it.")
+            raise _incorrect("you multiplied the logits by T; divide them by T, so that T < 1 "
+                             "sharpens the distribution and T > 1 flattens it.")
         plain = [softmax_t(np.array(lg), 1.0) for lg, _ in self.CASES]
         if all(np.allclose(g, w, atol=1e-9) for g, w in zip(got, plain, strict=True)):
-            raise _incorrect("your distribution does not depend on T: divide the logits by T before the softmax.")
-        raise _incorrect(f"for logits [2, 1, 0, -1] at T = 0.5 you returned {np.round(got[0], 4)}, expected "
-                         f"{np.round(want[0], 4)}.")
+            raise _incorrect("your distribution does not depend on T: divide the logits "
+                             "by T before the softmax.")
+        raise _incorrect(f"for logits [2, 1, 0, -1] at T = 0.5 you returned {np.round(got[0], 4)}, "
+                         f"expected {np.round(want[0], 4)}.")
 
 
 # --- Exercise 8.3: one step of stateful generation -----------------------------------------------
@@ -116,8 +132,8 @@ class GenerationStep(Exercise):
         "Turn the character id c into a one-hot row x of shape (1, V); one step of the GRU, "
         "gru_step(x, h_prev, params), gives the new state h; the next-character probabilities are "
         "softmax(h @ W_head + b_head).",
-        "Return the new state h (1, u), not h_prev: the next call must continue from it. The probabilities "
-        "come from the new state, after the character has been read.",
+        "Return the new state h (1, u), not h_prev: the next call must continue from it. "
+        "The probabilities come from the new state, after the character has been read.",
     )
     solution_code = '''
 def next_step(params, W_head, b_head, h_prev, c):
@@ -130,7 +146,8 @@ def next_step(params, W_head, b_head, h_prev, c):
 
     def data(self):
         rng = np.random.default_rng(8)
-        params = init_gru_params(self.V, self.U, rng, scale=1.5, convention="keras", reset_after=True)
+        params = init_gru_params(self.V, self.U, rng, scale=1.5, convention="keras",
+                                 reset_after=True)
         W, b = rng.normal(size=(self.U, self.V)), rng.normal(size=self.V)  # (u, V), (V,)
         h_prev = rng.uniform(-0.8, 0.8, size=(1, self.U))  # (1, u)
         return params, W, b, h_prev, (0, 3, 1)
@@ -146,7 +163,8 @@ def next_step(params, W_head, b_head, h_prev, c):
         for c in chars:
             out = _call(answer, params, W, b, h_ref.copy(), c, what=f"next_step(..., c={c})")
             if not isinstance(out, tuple | list) or len(out) != 2:
-                raise _invalid(f"next_step should return two things, (h, probs), got {type(out).__name__}")
+                raise _invalid("next_step should return two things, (h, probs), got "
+                               f"{type(out).__name__}")
             h = _as_array(out[0], "h", (1, self.U))
             p = _as_array(np.ravel(out[1]), "probs", (self.V,))
             got.append((h, p))
@@ -157,22 +175,25 @@ def next_step(params, W_head, b_head, h_prev, c):
             h_ref = want[-1][0]
         if all(np.allclose(g[0], w[0], atol=1e-8) and np.allclose(g[1], w[1], atol=1e-8)
                for g, w in zip(got, want, strict=True)):
-            raise _Verdict(CORRECT, f"after the characters {chars} the likeliest next one is id "
-                                    f"{int(np.argmax(want[-1][1]))} with p = {want[-1][1].max():.3f}.")
+            raise _Verdict(CORRECT, f"after the characters {chars} the likeliest next "
+                                    f"one is id {int(np.argmax(want[-1][1]))} with "
+                                    f"p = {want[-1][1].max():.3f}.")
         g, w = got[0], want[0]
         zero_h = self.reference(params, W, b, np.zeros((1, self.U)), chars[0])
         if np.allclose(g[0], zero_h[0], atol=1e-8):
-            raise _incorrect("your step starts from a zero state: use h_prev, the state left by the characters "
-                             "before; that is what makes generation stateful.")
+            raise _incorrect("your step starts from a zero state: use h_prev, the state left by "
+                             "the characters before; that is what makes generation stateful.")
         if np.allclose(g[0], h0, atol=1e-8):
-            raise _incorrect("you returned h_prev unchanged: return the new state after reading character c.")
+            raise _incorrect("you returned h_prev unchanged: return the new state after "
+                             "reading character c.")
         if np.allclose(g[0], w[0], atol=1e-8):
             if np.allclose(g[1], softmax_t(h0[0] @ W + b), atol=1e-8):
-                raise _incorrect("your probabilities come from h_prev; compute them from the new state h, "
-                                 "after the GRU has read c.")
+                raise _incorrect("your probabilities come from h_prev; compute them from the new "
+                                 "state h, after the GRU has read c.")
             if np.allclose(g[1], w[0][0] @ W + b, atol=1e-8):
                 raise _incorrect("you returned the logits; apply a softmax to get probabilities.")
-            raise _incorrect(f"the state is right but the probabilities are not: got {np.round(g[1], 4)}, "
-                             f"expected {np.round(w[1], 4)}.")
-        raise _incorrect(f"after c = {chars[0]} the new state should be {np.round(w[0][0], 4)}, got "
-                         f"{np.round(g[0][0], 4)}. Check the one-hot input (row c of np.eye(V)).")
+            raise _incorrect("the state is right but the probabilities are not: got "
+                             f"{np.round(g[1], 4)}, expected {np.round(w[1], 4)}.")
+        raise _incorrect(f"after c = {chars[0]} the new state should be {np.round(w[0][0], 4)}, "
+                         f"got {np.round(g[0][0], 4)}. Check the one-hot input "
+                         "(row c of np.eye(V)).")

@@ -1,5 +1,5 @@
-"""Checkers of exercise set 5: the parallel scan (the combine operator, GRU -> minGRU, its parameters,
-the scan by hand for T = 8)."""
+"""Checkers of exercise set 5: the parallel scan (the combine operator, GRU -> minGRU, its
+parameters, the scan by hand for T = 8)."""
 
 from __future__ import annotations
 
@@ -35,9 +35,11 @@ def combine(left, right):
     return a1 * a2, a2 * b1 + b2        # a2 (a1 h + b1) + b2
 '''
     _wrong = {
-        "your b is a1 * b2 + b1: that applies step 2 first. The left pair is the earlier step, so its b "
-        "is scaled by the later a: a2 * b1 + b2.": lambda a1, b1, a2, b2: (a1 * a2, a1 * b2 + b1),
-        "your b is b1 + b2: the earlier step's b1 must decay by the later step's a2 first (a2 * b1 + b2).":
+        "your b is a1 * b2 + b1: that applies step 2 first. The left pair is the earlier step, "
+        "so its b is scaled by the later a: a2 * b1 + b2.":
+            lambda a1, b1, a2, b2: (a1 * a2, a1 * b2 + b1),
+        "your b is b1 + b2: the earlier step's b1 must decay by the later "
+        "step's a2 first (a2 * b1 + b2).":
             lambda a1, b1, a2, b2: (a1 * a2, b1 + b2),
         "your a is a1 + a2: composing two scalings multiplies them (a1 * a2).":
             lambda a1, b1, a2, b2: (a1 + a2, a2 * b1 + b2),
@@ -49,20 +51,23 @@ def combine(left, right):
         pairs = [(rng.uniform(0.05, 1, 7), rng.normal(size=7)) for _ in range(3)]
         out = _call(answer, pairs[0], pairs[1], what="combine(left, right)")
         if not isinstance(out, tuple | list) or len(out) != 2:
-            raise _invalid(f"combine should return a pair (a, b), got {type(out).__name__} {out!r:.60}")
+            raise _invalid(f"combine should return a pair (a, b), got {type(out).__name__} "
+                           f"{out!r:.60}")
         got = [_as_array(v, name, (7,)) for v, name in zip(out, ("a", "b"), strict=True)]
         (a1, b1), (a2, b2) = pairs[0], pairs[1]
         if np.allclose(got[0], a1 * a2) and np.allclose(got[1], a2 * b1 + b2):
             left = _call(answer, _call(answer, pairs[0], pairs[1]), pairs[2], what="combine")
             right = _call(answer, pairs[0], _call(answer, pairs[1], pairs[2]), what="combine")
-            gap = max(float(np.abs(np.asarray(x) - np.asarray(y)).max()) for x, y in zip(left, right, strict=True))
-            raise _Verdict(CORRECT, f"and it is associative: on random numbers (e1 o e2) o e3 and e1 o (e2 o e3) "
-                                    f"differ by at most {gap:.1e}, rounding only.")
+            gap = max(float(np.abs(np.asarray(x) - np.asarray(y)).max())
+                      for x, y in zip(left, right, strict=True))
+            raise _Verdict(CORRECT, "and it is associative: on random numbers (e1 o e2) o e3 and "
+                                    f"e1 o (e2 o e3) differ by at most {gap:.1e}, rounding only.")
         for message, f in self._wrong.items():
             want = f(a1, b1, a2, b2)
             if np.allclose(got[0], want[0]) and np.allclose(got[1], want[1]):
                 raise _incorrect(message)
-        raise _incorrect("apply (a1, b1) and then (a2, b2) to a state h by hand and compare with your pair.")
+        raise _incorrect("apply (a1, b1) and then (a2, b2) to a state h by hand and "
+                         "compare with your pair.")
 
 
 # --- Exercise 5.2: a GRU becomes a minGRU ----------------------------------------------------
@@ -71,9 +76,11 @@ def combine(left, right):
 class ToMinGRU(Exercise):
     name = "to_mingru"
     hints = (
-        "minGRU keeps the update gate's and the candidate's input weights and biases: W_z, b_z, W_h, b_h.",
-        "The GRU here is in Keras's convention (z near 1 keeps): flip it to the source convention first, "
-        "grucourse.core.gru.convert_convention(params, 'source'), which negates W_z and b_z.",
+        "minGRU keeps the update gate's and the candidate's input weights and "
+        "biases: W_z, b_z, W_h, b_h.",
+        "The GRU here is in Keras's convention (z near 1 keeps): flip it to the source "
+        "convention first, grucourse.core.gru.convert_convention(params, 'source'), "
+        "which negates W_z and b_z.",
     )
     solution_code = '''
 def to_mingru(params):
@@ -90,15 +97,19 @@ def to_mingru(params):
         if not isinstance(out, MinGRUParams):
             raise _invalid(f"to_mingru should return a MinGRUParams, got {type(out).__name__}")
         want = from_gru(gru)
-        if all(np.allclose(getattr(out, k), getattr(want, k)) for k in ("W_z", "b_z", "W_h", "b_h")):
-            raise _Verdict(CORRECT, "the update gate is negated (Keras's z is 1 - z) and every U, the reset gate "
-                                    "and b_hh are gone.")
+        if all(np.allclose(getattr(out, k), getattr(want, k))
+               for k in ("W_z", "b_z", "W_h", "b_h")):
+            raise _Verdict(CORRECT, "the update gate is negated (Keras's z is 1 - z) and every U, "
+                                    "the reset gate and b_hh are gone.")
         if np.allclose(out.W_z, gru.W_z) and np.allclose(out.b_z, gru.b_z):
-            raise _incorrect("W_z and b_z are copied as they are, but this GRU is in Keras's convention (z near 1 "
-                             "keeps). minGRU uses the source convention: negate them (convert_convention).")
+            raise _incorrect("W_z and b_z are copied as they are, but this GRU is in Keras's "
+                             "convention (z near 1 keeps). minGRU uses the source convention: "
+                             "negate them (convert_convention).")
         if np.allclose(np.abs(out.W_z), np.abs(gru.W_r)):
-            raise _incorrect("your W_z comes from the reset gate; minGRU keeps the update gate and drops r.")
-        raise _incorrect("compare each of W_z, b_z, W_h, b_h with the GRU's own weights in the source convention.")
+            raise _incorrect("your W_z comes from the reset gate; minGRU keeps the "
+                             "update gate and drops r.")
+        raise _incorrect("compare each of W_z, b_z, W_h, b_h with the GRU's own weights "
+                         "in the source convention.")
 
 
 # --- Exercise 5.3: count minGRU's parameters -------------------------------------------------
@@ -116,8 +127,8 @@ def mingru_param_count(d, u):
 '''
     CASES = ((10, 32), (1, 1), (3, 7), (128, 64))
     _wrong = {
-        "that is the GRU's count 3u(d+u+2): minGRU has no recurrent matrices, no reset gate and one bias per "
-        "gate.": lambda d, u: 3 * u * (d + u + 2),
+        "that is the GRU's count 3u(d+u+2): minGRU has no recurrent matrices, no reset gate and "
+        "one bias per gate.": lambda d, u: 3 * u * (d + u + 2),
         "you kept the recurrent matrices U_z, U_h (u x u): minGRU's gates read the input only.":
             lambda d, u: 2 * u * (d + u + 1),
         "you left out the two biases b_z and b_h.": lambda d, u: 2 * u * d,
@@ -131,8 +142,8 @@ def mingru_param_count(d, u):
         for d, u in self.CASES:
             v = _call(answer, d, u, what=f"mingru_param_count({d}, {u})")
             if isinstance(v, bool) or not isinstance(v, int | np.integer):
-                raise _invalid(f"mingru_param_count({d}, {u}) returned {type(v).__name__} {v!r:.40}; "
-                               "return a whole number")
+                raise _invalid(f"mingru_param_count({d}, {u}) returned {type(v).__name__} "
+                               f"{v!r:.40}; return a whole number")
             got.append(int(v))
         if got == [2 * u * (d + 1) for d, u in self.CASES]:
             raise _Verdict(CORRECT, f"d=10, u=32 gives {got[0]} parameters, against 3u(d+u+2) = "
@@ -147,7 +158,8 @@ def mingru_param_count(d, u):
 
 
 def _level(a, b, s, swap=False):
-    """One Hillis-Steele level with offset ``s`` on ``a, b`` ``(T,)``: position ``t >= s`` combines with ``t - s``.
+    """One Hillis-Steele level with offset ``s`` on ``a, b`` ``(T,)``: position ``t >= s``
+    combines with ``t - s``.
 
     ``swap=True`` combines in the wrong order (the later pair first), a known mistake.
     """
@@ -164,19 +176,24 @@ class ScanByHand(Exercise):
     A = (0.5,) * 8  # a_t: every step keeps half of the state
     B = (4.0, 2.0, 0.0, 8.0, 4.0, 0.0, 2.0, 6.0)  # b_t
     hints = (
-        "Level 1 (offset 1): every position t >= 1 combines with t - 1, the earlier pair on the left: "
-        "a becomes a_{t-1} a_t and b becomes a_t b_{t-1} + b_t. Position 0 has no partner and keeps (0.5, 4).",
-        "Level 2 uses offset 2 and the pairs of level 1; level 3 uses offset 4 and the pairs of level 2. "
-        "After level 1: a = [0.5, 0.25, 0.25, ...], b = [4, 4, 1, 8, 8, 2, 2, 7].",
+        "Level 1 (offset 1): every position t >= 1 combines with t - 1, the earlier pair "
+        "on the left: a becomes a_{t-1} a_t and b becomes a_t b_{t-1} + b_t. Position 0 "
+        "has no partner and keeps (0.5, 4).",
+        "Level 2 uses offset 2 and the pairs of level 1; level 3 uses offset 4 and the pairs of "
+        "level 2. After level 1: a = [0.5, 0.25, 0.25, ...], b = [4, 4, 1, 8, 8, 2, 2, 7].",
     )
     solution_code = '''
 levels = [  # (a, b) after each level; a_t = 0.5, b = [4, 2, 0, 8, 4, 0, 2, 6]
-    ([1/2, 1/4, 1/4, 1/4, 1/4, 1/4, 1/4, 1/4], [4, 4, 1, 8, 8, 2, 2, 7]),                  # offset 1
-    ([1/2, 1/4, 1/8, 1/16, 1/16, 1/16, 1/16, 1/16], [4, 4, 2, 9, 8.25, 4, 4, 7.5]),        # offset 2
-    ([1/2, 1/4, 1/8, 1/16, 1/32, 1/64, 1/128, 1/256], [4, 4, 2, 9, 8.5, 4.25, 4.125, 8.0625]),  # offset 4
+    ([1/2, 1/4, 1/4, 1/4, 1/4, 1/4, 1/4, 1/4], [4, 4, 1, 8, 8, 2, 2, 7]),\
+                  # offset 1
+    ([1/2, 1/4, 1/8, 1/16, 1/16, 1/16, 1/16, 1/16], [4, 4, 2, 9, 8.25, 4, 4, 7.5]),\
+        # offset 2
+    ([1/2, 1/4, 1/8, 1/16, 1/32, 1/64, 1/128, 1/256], [4, 4, 2, 9, 8.5, 4.25, 4.125, 8.0625]),\
+  # offset 4
 ]
 '''
-    solution_note = "The last b is h_t of the loop h_t = 0.5 h_{t-1} + b_t, and the last a is 0.5^(t+1)."
+    solution_note = ("The last b is h_t of the loop h_t = 0.5 h_{t-1} + b_t, "
+                     "and the last a is 0.5^(t+1).")
 
     def reference_levels(self):
         """The input and the pairs after levels 1, 2, 3: a list of four ``(a (8,), b (8,))``."""
@@ -190,34 +207,41 @@ levels = [  # (a, b) after each level; a_t = 0.5, b = [4, 2, 0, 8, 4, 0, 2, 6]
         if _is_stub(answer):
             raise _not_attempted("(levels = [(a, b), (a, b), (a, b)])")
         if callable(answer):
-            raise _invalid("levels should be a list of three (a, b) pairs of numbers, not a function")
+            raise _invalid("levels should be a list of three (a, b) pairs of "
+                           "numbers, not a function")
         if not isinstance(answer, list | tuple):
-            raise _invalid(f"levels should be a list of three (a, b) pairs, got {type(answer).__name__}")
+            raise _invalid("levels should be a list of three (a, b) pairs, got "
+                           f"{type(answer).__name__}")
         pairs = []
         for k, pair in enumerate(answer, start=1):
             if not isinstance(pair, list | tuple | np.ndarray) or len(pair) != 2:
-                raise _invalid(f"item {k} of levels should be a pair (a, b) of two lists of 8 numbers")
+                raise _invalid(f"item {k} of levels should be a pair (a, b) of two "
+                               "lists of 8 numbers")
             for v, name in zip(pair, "ab", strict=True):
                 try:
                     np.asarray(v, dtype=np.float64)
                 except (TypeError, ValueError):
-                    raise _invalid(f"{name} of item {k} should be 8 numbers (fractions such as 1/16 are fine), "
-                                   f"got {v!r:.60}") from None
-            pairs.append(tuple(_as_array(v, f"{name} of item {k}", (8,)) for v, name in zip(pair, "ab", strict=True)))
+                    raise _invalid(f"{name} of item {k} should be 8 numbers (fractions such as "
+                                   f"1/16 are fine), got {v!r:.60}") from None
+            pairs.append(tuple(_as_array(v, f"{name} of item {k}", (8,))
+                               for v, name in zip(pair, "ab", strict=True)))
         return pairs
 
     def _grade(self, answer):
         pairs = self._pairs(answer)
         ref = self.reference_levels()
         if len(pairs) == 4 and self._same(pairs[0], ref[0]):
-            raise _invalid("leave out the input (level 0): levels holds the pairs after levels 1, 2 and 3")
+            raise _invalid("leave out the input (level 0): levels holds the pairs "
+                           "after levels 1, 2 and 3")
         if len(pairs) != 3:
-            raise _invalid(f"levels should hold 3 pairs, one per level (offsets 1, 2, 4) for T = 8; got {len(pairs)}")
+            raise _invalid("levels should hold 3 pairs, one per level (offsets 1, 2, 4) for "
+                           f"T = 8; got {len(pairs)}")
         for k, (got, want) in enumerate(zip(pairs, ref[1:], strict=True), start=1):
             if not self._same(got, want):
                 self._diagnose(k, got, ref)
-        raise _Verdict(CORRECT, "after 3 levels b holds every state h_t of the loop h_t = 0.5 h_(t-1) + b_t, "
-                                "and a holds 0.5^(t+1): 8 states in 3 dependent steps instead of 7.")
+        raise _Verdict(CORRECT, "after 3 levels b holds every state h_t of the loop "
+                                "h_t = 0.5 h_(t-1) + b_t, and a holds 0.5^(t+1): 8 states in 3 "
+                                "dependent steps instead of 7.")
 
     @staticmethod
     def _same(x, y):
@@ -226,23 +250,29 @@ levels = [  # (a, b) after each level; a_t = 0.5, b = [4, 2, 0, 8, 4, 0, 2, 6]
     def _diagnose(self, k, got, ref):
         s, prev, where = 2 ** (k - 1), ref[k - 1], f"level {k} (offset {2 ** (k - 1)})"
         if self._same(got, _level(*prev, s, swap=True)):
-            raise _incorrect(f"{where} combines in the wrong order: the earlier pair (t - {s}) is the left one, "
-                             f"so b becomes a_t b_(t-{s}) + b_t, not a_(t-{s}) b_t + b_(t-{s}).")
+            raise _incorrect(f"{where} combines in the wrong order: the earlier pair (t - {s}) "
+                             f"is the left one, so b becomes a_t b_(t-{s}) + b_t, not "
+                             f"a_(t-{s}) b_t + b_(t-{s}).")
         for other in (1, 2, 4):
             if other != s and self._same(got, _level(*prev, other)):
-                raise _incorrect(f"{where} combined each position with the one {other} place(s) earlier; "
-                                 f"level {k} pairs position t with t - {s} (the offset doubles every level).")
+                raise _incorrect(f"{where} combined each position with the one {other} "
+                                 f"place(s) earlier; level {k} pairs position t with t - {s} "
+                                 "(the offset doubles every level).")
         if k < 3 and self._same(got, ref[k + 1]):
             raise _incorrect(f"your level {k} is what level {k + 1} gives: one level was skipped.")
         if self._same(got, prev):
-            raise _incorrect(f"your {where} is the same as the level before it: combine every t >= {s} with t - {s}.")
+            raise _incorrect(f"your {where} is the same as the level before it: combine every "
+                             f"t >= {s} with t - {s}.")
         want = ref[k]
         if np.allclose(got[1], want[1], atol=1e-4) and np.allclose(got[0], prev[0], atol=1e-4):
-            raise _incorrect(f"b of {where} is right, but a was not updated: a_t becomes a_(t-{s}) a_t, which the "
-                             "next level needs.")
-        if not (np.allclose(got[0][:s], prev[0][:s], atol=1e-4) and np.allclose(got[1][:s], prev[1][:s], atol=1e-4)):
-            raise _incorrect(f"in {where}, positions t < {s} have no partner {s} steps back: they keep their pair "
-                             "from the level before.")
-        t = int(np.flatnonzero(~(np.isclose(got[0], want[0], atol=1e-4) & np.isclose(got[1], want[1], atol=1e-4)))[0])
-        raise _incorrect(f"{where} is off from position t = {t}: combine the pair at t - {s} (left) with the pair at "
-                         f"t (right) from level {k - 1}, (a1 a2, a2 b1 + b2).")
+            raise _incorrect(f"b of {where} is right, but a was not updated: "
+                             f"a_t becomes a_(t-{s}) a_t, which the next level needs.")
+        if not (np.allclose(got[0][:s], prev[0][:s], atol=1e-4)
+                and np.allclose(got[1][:s], prev[1][:s], atol=1e-4)):
+            raise _incorrect(f"in {where}, positions t < {s} have no partner {s} steps back: "
+                             "they keep their pair from the level before.")
+        t = int(np.flatnonzero(~(np.isclose(got[0], want[0], atol=1e-4)
+                                 & np.isclose(got[1], want[1], atol=1e-4)))[0])
+        raise _incorrect(f"{where} is off from position t = {t}: combine the pair at "
+                         f"t - {s} (left) with the pair at t (right) from level {k - 1}, "
+                         "(a1 a2, a2 b1 + b2).")

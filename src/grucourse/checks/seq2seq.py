@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from grucourse.checks.core import CORRECT, Exercise, _call, _incorrect, _invalid, _need_callable, _Verdict
+from grucourse.checks.core import (
+    CORRECT,
+    Exercise,
+    _call,
+    _incorrect,
+    _invalid,
+    _need_callable,
+    _Verdict,
+)
 from grucourse.data.seq2seq_data import EOS, PAD
 
 import numpy as np
@@ -11,8 +19,8 @@ import numpy as np
 
 
 def reference_greedy_step(probs, dec_in, t):
-    """The reference answer: ``dec_in`` with column ``t + 1`` set to ``argmax_v probs[:, t, v]``, or ``PAD``
-    for a row whose token at ``t`` (for ``t >= 1``) is already ``EOS`` or ``PAD``."""
+    """The reference answer: ``dec_in`` with column ``t + 1`` set to ``argmax_v probs[:, t, v]``, or
+    ``PAD`` for a row whose token at ``t`` (for ``t >= 1``) is already ``EOS`` or ``PAD``."""
     out = np.array(dec_in, copy=True)  # (B, T')
     token = np.asarray(probs)[:, t, :].argmax(axis=-1)  # (B,)
     finished = (t >= 1) & np.isin(out[:, t], (EOS, PAD))  # (B,)
@@ -39,10 +47,11 @@ def _greedy_cases():
 class GreedyStep(Exercise):
     name = "greedy_step"
     hints = (
-        "The model's prediction for the token after position t is probs[:, t, :]; the most likely token of "
-        "each row is its argmax over the last axis. It goes into column t + 1 of a copy of dec_in.",
-        "A row is finished when its token at position t (t >= 1) is EOS or PAD: write PAD there instead. "
-        "np.where(finished, PAD, token) picks per row.",
+        "The model's prediction for the token after position t is probs[:, t, :]; "
+        "the most likely token of each row is its argmax over the last axis. It goes into "
+        "column t + 1 of a copy of dec_in.",
+        "A row is finished when its token at position t (t >= 1) is EOS or PAD: write PAD there "
+        "instead. np.where(finished, PAD, token) picks per row.",
     )
     solution_code = '''
 def greedy_step(probs, dec_in, t):
@@ -53,14 +62,15 @@ def greedy_step(probs, dec_in, t):
     return out
 '''
     _wrong = {
-        "a finished row (its token at position t is EOS or PAD) must get PAD, not a new token: after EOS the "
-        "sequence is over.": lambda p, d, t: _set(d, t + 1, p[:, t].argmax(-1)),
-        "you wrote the token into column t; column t holds the token the model has just read, the new one "
-        "goes into column t + 1.": lambda p, d, t: _set(d, t, p[:, t].argmax(-1)),
-        "you read the prediction at position t + 1; the output at position t is the model's guess for the "
-        "token that follows dec_in[:, t].": lambda p, d, t: _set(d, t + 1, p[:, t + 1].argmax(-1)),
-        "you read the last position's prediction, probs[:, -1]; with a causal model the prediction for the "
-        "next token is at position t.": lambda p, d, t: _set(d, t + 1, p[:, -1].argmax(-1)),
+        "a finished row (its token at position t is EOS or PAD) must get PAD, not a new token: "
+        "after EOS the sequence is over.": lambda p, d, t: _set(d, t + 1, p[:, t].argmax(-1)),
+        "you wrote the token into column t; column t holds the token the model has just read, "
+        "the new one goes into column t + 1.": lambda p, d, t: _set(d, t, p[:, t].argmax(-1)),
+        "you read the prediction at position t + 1; the output at position t is the model's guess "
+        "for the token that follows dec_in[:, t].":
+            lambda p, d, t: _set(d, t + 1, p[:, t + 1].argmax(-1)),
+        "you read the last position's prediction, probs[:, -1]; with a causal model the prediction "
+        "for the next token is at position t.": lambda p, d, t: _set(d, t + 1, p[:, -1].argmax(-1)),
         "you took the argmax over the wrong axis: the vocabulary is the last axis of probs.":
             lambda p, d, t: _set(d, t + 1, p.argmax(axis=1)[:, t]),
     }
@@ -71,14 +81,16 @@ def greedy_step(probs, dec_in, t):
             given = dec_in.copy()
             got = _call(answer, probs, given, t, what=f"greedy_step(probs, dec_in, t={t})")
             if not np.array_equal(given, dec_in):
-                raise _incorrect("your function changed the dec_in it was given; work on a copy "
-                                 "(np.array(dec_in, copy=True)) so the caller's array keeps its history.")
+                raise _incorrect("your function changed the dec_in it was given; "
+                                 "work on a copy (np.array(dec_in, copy=True)) so the caller's "
+                                 "array keeps its history.")
             if not isinstance(got, np.ndarray) and not isinstance(got, (list, tuple)):
-                raise _invalid(f"greedy_step returned {type(got).__name__}; return the new dec_in array")
+                raise _invalid(f"greedy_step returned {type(got).__name__}; return "
+                               "the new dec_in array")
             got = np.asarray(got)
             if got.shape != dec_in.shape:
-                raise _invalid(f"greedy_step returned shape {got.shape}; return the whole dec_in, shape "
-                               f"{dec_in.shape} (batch, steps), with one more column filled")
+                raise _invalid(f"greedy_step returned shape {got.shape}; return the whole dec_in, "
+                               f"shape {dec_in.shape} (batch, steps), with one more column filled")
             want = reference_greedy_step(probs, dec_in, t)
             if np.array_equal(got, want):
                 continue
@@ -87,9 +99,10 @@ def greedy_step(probs, dec_in, t):
                     raise _incorrect(message)
             rows = np.flatnonzero((got != want).any(axis=1)).tolist()
             raise _incorrect(f"at t = {t}, rows {rows} differ from the expected dec_in "
-                             f"(e.g. row {rows[0]}: got {got[rows[0]].tolist()}, expected {want[rows[0]].tolist()}).")
-        raise _Verdict(CORRECT, "each step writes the most likely token after position t, and finished rows "
-                                "stay padded.")
+                             f"(e.g. row {rows[0]}: got {got[rows[0]].tolist()}, expected "
+                             f"{want[rows[0]].tolist()}).")
+        raise _Verdict(CORRECT, "each step writes the most likely token after position t, and "
+                                "finished rows stay padded.")
 
 
 def _set(dec_in, col, values):
@@ -102,7 +115,8 @@ def _set(dec_in, col, values):
 
 
 def reference_masked_softmax(scores, src_mask):
-    """Softmax over the last axis of ``scores (B, Tq, Tv)`` with padded positions (``src_mask == 0``) at −inf."""
+    """Softmax over the last axis of ``scores (B, Tq, Tv)`` with padded positions
+    (``src_mask == 0``) at −inf."""
     s = np.where(np.asarray(src_mask)[:, None, :] > 0, scores, -np.inf)  # (B, Tq, Tv)
     s = s - s.max(axis=-1, keepdims=True)  # (B, Tq, Tv): same weights, no overflow
     e = np.exp(s)  # exp(-inf) = 0 on pads
@@ -117,7 +131,8 @@ def _softmax(s, axis=-1):
 def _attention_cases():
     rng = np.random.default_rng(11)
     B, Tq, Tv = 3, 4, 6
-    mask = np.array([[1, 1, 1, 1, 1, 1], [1, 1, 1, 0, 0, 0], [1, 0, 0, 0, 0, 0]], dtype=np.float32)  # (B, Tv)
+    mask = np.array([[1, 1, 1, 1, 1, 1], [1, 1, 1, 0, 0, 0], [1, 0, 0, 0, 0, 0]],
+                    dtype=np.float32)  # (B, Tv)
     small = rng.normal(size=(B, Tq, Tv))  # (B, Tq, Tv)
     large = 800.0 + 50.0 * rng.normal(size=(B, Tq, Tv))  # scores whose exp overflows float64
     large[1, :, 4] = 2000.0  # the largest score of row 1 sits on a pad
@@ -127,10 +142,11 @@ def _attention_cases():
 class MaskedAttention(Exercise):
     name = "masked_attention"
     hints = (
-        "Set the scores of padded positions to -np.inf with np.where(src_mask[:, None, :] > 0, scores, -np.inf), "
-        "then take a softmax over the last axis (the source positions).",
-        "Subtract each row's largest score before np.exp: the weights do not change, and scores of several "
-        "hundred no longer overflow to inf (inf / inf is NaN).",
+        "Set the scores of padded positions to -np.inf with "
+        "np.where(src_mask[:, None, :] > 0, scores, -np.inf), then take a softmax over the last "
+        "axis (the source positions).",
+        "Subtract each row's largest score before np.exp: the weights do not change, and scores of "
+        "several hundred no longer overflow to inf (inf / inf is NaN).",
     )
     solution_code = '''
 def masked_softmax(scores, src_mask):
@@ -140,28 +156,35 @@ def masked_softmax(scores, src_mask):
     return e / e.sum(axis=-1, keepdims=True)                   # each row sums to 1
 '''
     _wrong = {
-        "padded positions get weight: set their scores to -inf before the softmax (src_mask == 0 marks them).":
+        "padded positions get weight: set their scores to -inf before the softmax "
+        "(src_mask == 0 marks them).":
             lambda s, m: _softmax(s),
-        "you multiplied the softmax by the mask afterwards, so the weights of a row no longer sum to 1: mask "
-        "the scores before the softmax, or renormalise.": lambda s, m: _softmax(s) * m[:, None, :],
-        "multiplying the scores by the mask gives pads the score 0, not -inf: exp(0) = 1 still gives them weight.":
+        "you multiplied the softmax by the mask afterwards, so the weights of a row no longer sum "
+        "to 1: mask the scores before the softmax, or renormalise.":
+            lambda s, m: _softmax(s) * m[:, None, :],
+        "multiplying the scores by the mask gives pads the score 0, not -inf: "
+        "exp(0) = 1 still gives them weight.":
             lambda s, m: _softmax(s * m[:, None, :]),
-        "you took the softmax over the query axis; the weights of one output step are spread over the source "
-        "positions, the last axis.": lambda s, m: _softmax(np.where(m[:, None, :] > 0, s, -1e9), axis=1),
+        "you took the softmax over the query axis; the weights of one output step are spread over "
+        "the source positions, the last axis.":
+            lambda s, m: _softmax(np.where(m[:, None, :] > 0, s, -1e9), axis=1),
     }
 
     def _grade(self, answer):
         _need_callable(answer, "masked_softmax")
         for k, (scores, mask) in enumerate(_attention_cases()):
             with np.errstate(all="ignore"):
-                got = _call(answer, scores.copy(), mask.copy(), what="masked_softmax(scores, src_mask)")
+                got = _call(answer, scores.copy(), mask.copy(),
+                            what="masked_softmax(scores, src_mask)")
             try:
                 got = np.asarray(got, dtype=float)
             except (TypeError, ValueError):
-                raise _invalid(f"masked_softmax returned {type(got).__name__}; return an array of weights") from None
+                raise _invalid(f"masked_softmax returned {type(got).__name__}; return an "
+                               "array of weights") from None
             if got.shape != scores.shape:
-                raise _invalid(f"masked_softmax returned shape {got.shape}; the weights have the scores' shape "
-                               f"{scores.shape} (batch, query steps, source positions)")
+                raise _invalid(f"masked_softmax returned shape {got.shape}; the weights have "
+                               f"the scores' shape {scores.shape} "
+                               "(batch, query steps, source positions)")
             want = reference_masked_softmax(scores, mask)
             if np.allclose(got, want, atol=1e-9):
                 continue
@@ -171,11 +194,15 @@ def masked_softmax(scores, src_mask):
                         raise _incorrect(message)
             if not np.all(np.isfinite(got)):
                 where = "scores of several hundred" if k == 1 else "ordinary scores"
-                raise _incorrect(f"your weights contain NaN or inf for {where}: subtract each row's largest score "
-                                 "after masking, before np.exp, so that a padded score is never the largest.")
+                raise _incorrect(f"your weights contain NaN or inf for {where}: subtract each "
+                                 "row's largest score after masking, before np.exp, so that a "
+                                 "padded score is never the largest.")
             pads = got[np.broadcast_to(mask[:, None, :] == 0, got.shape)]
             if np.abs(pads).max() > 1e-12:
-                raise _incorrect("some padded positions get non-zero weight; they must get exactly 0.")
-            raise _incorrect("the weights differ from a softmax over the real source positions; check that each "
-                             "row of got.sum(-1) is 1 and that you used the scores unchanged.")
-        raise _Verdict(CORRECT, "pads get weight 0, every row sums to 1, and large scores do not overflow.")
+                raise _incorrect("some padded positions get non-zero weight; "
+                                 "they must get exactly 0.")
+            raise _incorrect("the weights differ from a softmax over the real source positions; "
+                             "check that each row of got.sum(-1) is 1 and that you used "
+                             "the scores unchanged.")
+        raise _Verdict(CORRECT, "pads get weight 0, every row sums to 1, and large "
+                                "scores do not overflow.")

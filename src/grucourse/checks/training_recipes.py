@@ -1,4 +1,5 @@
-"""Checkers of exercise set 6: training recipes (an update-gate bias for a half-life, stateful windows, a clip norm)."""
+"""Checkers of exercise set 6: training recipes (an update-gate bias for a half-life,
+stateful windows, a clip norm)."""
 
 from __future__ import annotations
 
@@ -23,11 +24,12 @@ import numpy as np
 class HalfLifeLayer(Exercise):
     name = "half_life_layer"
     hints = (
-        "In Keras's convention z close to 1 keeps the state: a unit keeps the fraction sigmoid(b_z) per step, "
-        "so after n steps sigmoid(b_z)**n is left. Solve sigmoid(b_z)**n = 1/2 for b_z.",
+        "In Keras's convention z close to 1 keeps the state: a unit keeps the "
+        "fraction sigmoid(b_z) per step, so after n steps sigmoid(b_z)**n is left. "
+        "Solve sigmoid(b_z)**n = 1/2 for b_z.",
         "b_z = log(k / (1 - k)) with k = 0.5 ** (1 / half_life). Write it with "
-        "keras.layers.GRU(units, bias_initializer=UpdateGateBias(b_z)), or build the layer and call "
-        "set_update_gate_bias(layer, b_z).",
+        "keras.layers.GRU(units, bias_initializer=UpdateGateBias(b_z)), or build the layer and "
+        "call set_update_gate_bias(layer, b_z).",
     )
     solution_code = '''
 def gru_with_half_life(units, half_life):
@@ -43,12 +45,14 @@ def gru_with_half_life(units, half_life):
         return math.log(keep / (1 - keep))
 
     _wrong = {
-        "your bias has the wrong sign: that is the source's convention (z near 0 keeps). Keras keeps the state "
-        "when z is near 1, so its b_z is positive for a long memory.": lambda n: -HalfLifeLayer._want(n),
-        "your unit keeps 1 - ln(2)/n per step, the small-gate approximation; it is close for long half-lives "
-        "only. Solve sigmoid(b_z)**n = 1/2 exactly.": lambda n: math.log((1 - math.log(2) / n) / (math.log(2) / n)),
-        "you set the forgetting time 1 + e^b_z to n (b_z = log(n - 1)); the half-life is a different time: "
-        "solve sigmoid(b_z)**n = 1/2.": lambda n: math.log(n - 1),
+        "your bias has the wrong sign: that is the source's convention (z near 0 keeps). "
+        "Keras keeps the state when z is near 1, so its b_z is positive for a long memory.":
+            lambda n: -HalfLifeLayer._want(n),
+        "your unit keeps 1 - ln(2)/n per step, the small-gate approximation; it is close for long "
+        "half-lives only. Solve sigmoid(b_z)**n = 1/2 exactly.":
+            lambda n: math.log((1 - math.log(2) / n) / (math.log(2) / n)),
+        "you set the forgetting time 1 + e^b_z to n (b_z = log(n - 1)); the half-life is a "
+        "different time: solve sigmoid(b_z)**n = 1/2.": lambda n: math.log(n - 1),
         "you wrote the fraction kept per step, 0.5**(1/n), as the bias; the bias is its logit, "
         "log(k / (1 - k)).": lambda n: 0.5 ** (1 / n),
     }
@@ -63,10 +67,11 @@ def gru_with_half_life(units, half_life):
         for units, n in self.CASES:
             layer = _call(answer, units, n, what=f"gru_with_half_life({units}, {n})")
             if not isinstance(layer, keras.layers.GRU):
-                raise _invalid(f"gru_with_half_life({units}, {n}) returned {type(layer).__name__}; return the "
-                               "keras.layers.GRU layer itself")
+                raise _invalid(f"gru_with_half_life({units}, {n}) returned {type(layer).__name__}; "
+                               "return the keras.layers.GRU layer itself")
             if layer.units != units:
-                raise _invalid(f"gru_with_half_life({units}, {n}) has {layer.units} units, expected {units}")
+                raise _invalid(f"gru_with_half_life({units}, {n}) has {layer.units} "
+                               f"units, expected {units}")
             if not layer.built:
                 layer(np.zeros((1, 3, 2), dtype=np.float32))  # build it on a tiny input
             try:
@@ -76,16 +81,19 @@ def gru_with_half_life(units, half_life):
             got.append(b)
         want = [np.full(u, self._want(n)) for u, n in self.CASES]
         if all(np.allclose(g, w, atol=1e-4) for g, w in zip(got, want, strict=True)):
-            raise _Verdict(CORRECT, f"e.g. a half-life of 30 steps needs b_z = {self._want(30.0):.3f} "
+            raise _Verdict(CORRECT, "e.g. a half-life of 30 steps needs "
+                                    f"b_z = {self._want(30.0):.3f} "
                                     f"(z = {float(sigmoid(np.float64(self._want(30.0)))):.4f}).")
         for message, f in self._wrong.items():
-            if all(np.allclose(g, f(n), atol=1e-4) for g, (_, n) in zip(got, self.CASES, strict=True)):
+            if all(np.allclose(g, f(n), atol=1e-4)
+                   for g, (_, n) in zip(got, self.CASES, strict=True)):
                 raise _incorrect(message)
         if all(np.allclose(g, 0.0) for g in got):
-            raise _incorrect("the update-gate bias is still Keras's default 0 (half-life one step): set b_z.")
+            raise _incorrect("the update-gate bias is still Keras's default 0 "
+                             "(half-life one step): set b_z.")
         kept = sigmoid(np.asarray(got[0], dtype=np.float64)) ** self.CASES[0][1]
-        raise _incorrect(f"with your bias a unit keeps {np.round(kept, 3).tolist()} of its state after 10 steps "
-                         "instead of 0.5 in every unit.")
+        raise _incorrect(f"with your bias a unit keeps {np.round(kept, 3).tolist()} of its state "
+                         "after 10 steps instead of 0.5 in every unit.")
 
 
 # --- Exercise 6.2: windows for a stateful GRU -----------------------------------------------
@@ -94,10 +102,10 @@ def gru_with_half_life(units, half_life):
 class StatefulWindows(Exercise):
     name = "stateful_windows"
     hints = (
-        "Split the stream into batch_size contiguous sub-streams of L = N // batch_size steps, one per batch row, "
-        "and cut each into K = L // window windows.",
-        "Batch i must hold window i of every sub-stream: reshape to (B, K, W, f), transpose to (K, B, W, f), "
-        "then reshape to (K * B, W, f).",
+        "Split the stream into batch_size contiguous sub-streams of L = N // batch_size steps, "
+        "one per batch row, and cut each into K = L // window windows.",
+        "Batch i must hold window i of every sub-stream: reshape to (B, K, W, f), transpose to "
+        "(K, B, W, f), then reshape to (K * B, W, f).",
     )
     solution_code = '''
 def stateful_batches(series, batch_size, window):
@@ -112,7 +120,8 @@ def stateful_batches(series, batch_size, window):
 
     @staticmethod
     def _series(N, f):
-        return np.arange(N * f, dtype=np.float64).reshape(N, f)  # (N, f): every value tells its step
+        # (N, f): every value tells its step
+        return np.arange(N * f, dtype=np.float64).reshape(N, f)
 
     def _grade(self, answer):
         from grucourse.data.streams import independent_windows, stateful_windows
@@ -121,30 +130,35 @@ def stateful_batches(series, batch_size, window):
         for N, f, B, W in self.CASES:
             series = self._series(N, f)
             want = stateful_windows(series, B, W)  # (K*B, W, f)
-            got = _call(answer, series.copy(), B, W, what=f"stateful_batches(series of {N} steps, {B}, {W})")
+            got = _call(answer, series.copy(), B, W,
+                        what=f"stateful_batches(series of {N} steps, {B}, {W})")
             try:
                 got = np.asarray(got, dtype=np.float64)
             except (TypeError, ValueError):
-                raise _invalid(f"stateful_batches returned {type(got).__name__}; return one array") from None
+                raise _invalid(f"stateful_batches returned {type(got).__name__}; "
+                               "return one array") from None
             if got.shape != want.shape:
-                raise _invalid(f"for {N} steps, batch_size={B}, window={W} the windows should have shape "
-                               f"{want.shape} (K*B, W, f), got {got.shape}")
+                raise _invalid(f"for {N} steps, batch_size={B}, window={W} the windows should have "
+                               f"shape {want.shape} (K*B, W, f), got {got.shape}")
             if np.array_equal(got, want):
                 continue
             K = want.shape[0] // B
             L = N // B
             stream_major = series[: B * L].reshape(B, L, f)[:, : K * W].reshape(B * K, W, f)
             if np.array_equal(got, stream_major):
-                raise _incorrect("your windows are in stream order (all windows of row 0, then row 1, ...): "
-                                 "a stateful layer carries row b of one batch into row b of the next, so batch i "
-                                 "must hold window i of every sub-stream.")
+                raise _incorrect("your windows are in stream order (all windows of row 0, then "
+                                 "row 1, ...): a stateful layer carries row b of one batch into "
+                                 "row b of the next, so batch i must hold window i of every "
+                                 "sub-stream.")
             if np.array_equal(got, independent_windows(series, W)[: K * B]):
-                raise _incorrect("consecutive windows one after another: then row b of batch i+1 does not continue "
-                                 "row b of batch i. Split the stream into batch_size sub-streams first.")
-            raise _incorrect(f"for {N} steps, batch_size={B}, window={W}: row 0 of batch 1 should start at step "
-                             f"{int(want[B, 0, 0] // f)}, the step after row 0 of batch 0 ends; yours starts at "
-                             f"value {got[B, 0, 0]:g}.")
-        raise _Verdict(CORRECT, "row b of every batch continues row b of the batch before, as stateful=True needs.")
+                raise _incorrect("consecutive windows one after another: then row b of batch "
+                                 "i+1 does not continue row b of batch i. Split the stream into "
+                                 "batch_size sub-streams first.")
+            raise _incorrect(f"for {N} steps, batch_size={B}, window={W}: row 0 of batch 1 should "
+                             f"start at step {int(want[B, 0, 0] // f)}, the step after row 0 of "
+                             f"batch 0 ends; yours starts at value {got[B, 0, 0]:g}.")
+        raise _Verdict(CORRECT, "row b of every batch continues row b of the batch before, "
+                                "as stateful=True needs.")
 
 
 # --- Exercise 6.3: a clip norm read from a gradient-norm trace -------------------------------
@@ -153,9 +167,10 @@ def stateful_batches(series, batch_size, window):
 class ClipFromTrace(Exercise):
     name = "clip_from_trace"
     hints = (
-        "A clip norm should leave the ordinary steps of a healthy run alone and cut only its rare spikes: "
-        "here, at most 10% of the recorded steps may lie above it.",
-        "Drop the non-finite entries (np.isfinite), then take the 90th percentile: np.percentile(norms, 90).",
+        "A clip norm should leave the ordinary steps of a healthy run alone and cut only its rare "
+        "spikes: here, at most 10% of the recorded steps may lie above it.",
+        "Drop the non-finite entries (np.isfinite), then take the 90th percentile: "
+        "np.percentile(norms, 90).",
     )
     solution_code = '''
 def clip_norm_from_trace(norms):
@@ -167,7 +182,8 @@ def clip_norm_from_trace(norms):
 
     @staticmethod
     def _traces():
-        """Three healthy traces ``(steps,)``: log-normal norms, a few spikes, some steps not recorded (NaN)."""
+        """Three healthy traces ``(steps,)``: log-normal norms, a few spikes,
+        some steps not recorded (NaN)."""
         traces = []
         for seed, n, scale in ((0, 100, 1.0), (1, 200, 0.05), (2, 300, 20.0)):
             rng = np.random.default_rng([seed, 63])
@@ -186,31 +202,42 @@ def clip_norm_from_trace(norms):
             m = finite.size
             k = int(self.TOUCH * m)  # at most k steps may lie above the clip
             low, high = finite[m - k - 1], finite[m - k]  # the clips that touch exactly k steps
-            got = _call(answer, trace.copy(), what=f"clip_norm_from_trace(a trace of {trace.size} steps)")
-            if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, float, np.integer, np.floating)):
+            got = _call(answer, trace.copy(),
+                        what=f"clip_norm_from_trace(a trace of {trace.size} steps)")
+            if (isinstance(got, (bool, np.bool_))
+                    or not isinstance(got, (int, float, np.integer, np.floating))):
                 if isinstance(got, np.ndarray) and got.size == 1:
                     got = got.item()
                 else:
-                    raise _invalid(f"clip_norm_from_trace returned {type(got).__name__}; return one number")
+                    raise _invalid(f"clip_norm_from_trace returned {type(got).__name__}; "
+                                   "return one number")
             got = float(got)
             if math.isnan(got):
-                raise _incorrect("your clip norm is NaN: the trace holds NaN where a step was not recorded, and "
-                                 "NaN spreads through max, mean and percentile. Keep np.isfinite(norms) first.")
+                raise _incorrect("your clip norm is NaN: the trace holds NaN where a step was "
+                                 "not recorded, and NaN spreads through max, mean and percentile. "
+                                 "Keep np.isfinite(norms) first.")
             if low * (1 - 1e-9) <= got <= high * (1 + 1e-9):
                 continue
-            clipped = float(np.mean(finite > got))  # fraction of recorded steps the clip would touch
+            # fraction of recorded steps the clip would touch
+            clipped = float(np.mean(finite > got))
             if np.isclose(got, finite[-1]):
-                raise _incorrect("your clip norm is the largest norm of the trace: it never touches a step, so it "
-                                 "would not stop the next spike either. Cut the rare spikes: at most 10% of steps.")
+                raise _incorrect("your clip norm is the largest norm of the trace: it never "
+                                 "touches a step, so it would not stop the next spike either. "
+                                 "Cut the rare spikes: at most 10% of steps.")
             if np.isclose(got, finite.mean()):
-                raise _incorrect(f"your clip norm is the mean norm: the spikes pull it up, and it still clips "
-                                 f"{clipped:.0%} of the ordinary steps. Use a percentile of the norms.")
+                raise _incorrect("your clip norm is the mean norm: the spikes pull it up, "
+                                 f"and it still clips {clipped:.0%} of the ordinary steps. "
+                                 "Use a percentile of the norms.")
             if np.isclose(got, np.median(finite)):
-                raise _incorrect("your clip norm is the median: it clips half of the steps of a healthy run, which "
-                                 "slows training everywhere. At most 10% of the steps should be clipped.")
+                raise _incorrect("your clip norm is the median: it clips half of the steps of a "
+                                 "healthy run, which slows training everywhere. At most 10% of "
+                                 "the steps should be clipped.")
             if got < low:
-                raise _incorrect(f"your clip norm clips {clipped:.0%} of the steps of a healthy run; it should "
-                                 "touch at most 10% of them (the rare spikes) and no more.")
-            raise _incorrect(f"your clip norm clips only {clipped:.0%} of the steps: it is higher than it needs to "
-                             "be. The smallest clip that touches at most 10% of the steps is the 90th percentile.")
-        raise _Verdict(CORRECT, "the clip leaves 90% of the healthy steps alone and cuts the spikes.")
+                raise _incorrect(f"your clip norm clips {clipped:.0%} of the steps of "
+                                 "a healthy run; it should touch at most 10% of them "
+                                 "(the rare spikes) and no more.")
+            raise _incorrect(f"your clip norm clips only {clipped:.0%} of the steps: it is higher "
+                             "than it needs to be. The smallest clip that touches at most 10% of "
+                             "the steps is the 90th percentile.")
+        raise _Verdict(CORRECT, "the clip leaves 90% of the healthy steps alone "
+                                "and cuts the spikes.")

@@ -9,13 +9,15 @@ import numpy as np
 
 
 def sigmoid(a, out=None):
-    """``σ(a) = 1 / (1 + exp(-a))``, written into ``out`` when given (no temporaries beyond ``out``).
+    """``σ(a) = 1 / (1 + exp(-a))``, written into ``out`` when given (no temporaries beyond
+    ``out``).
 
     ``a`` keeps its float dtype (``float32`` in, ``float32`` out).
     """
     a = np.asarray(a)
     if out is None:
-        out = np.empty(a.shape, a.dtype if np.issubdtype(a.dtype, np.floating) else np.float64)  # a's shape
+        # a's shape
+        out = np.empty(a.shape, a.dtype if np.issubdtype(a.dtype, np.floating) else np.float64)
     np.negative(a, out=out)
     np.exp(out, out=out)
     out += 1.0
@@ -24,5 +26,6 @@ def sigmoid(a, out=None):
 
 
 def sigmoid_tanh(v):
-    """``σ(v)`` written as ``(1 + tanh(v / 2)) / 2``: equal to :func:`sigmoid` up to rounding, never overflows."""
+    """``σ(v)`` written as ``(1 + tanh(v / 2)) / 2``: equal to :func:`sigmoid` up to rounding,
+    never overflows."""
     return 0.5 * (1.0 + np.tanh(0.5 * v))

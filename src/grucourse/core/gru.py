@@ -1,4 +1,5 @@
-"""A small, readable numpy GRU that matches ``keras.layers.GRU`` exactly (weights: :mod:`grucourse.core.gru_keras`).
+"""A small, readable numpy GRU that matches ``keras.layers.GRU`` exactly
+(weights: :mod:`grucourse.core.gru_keras`).
 
 Equations (the source chapter's convention, ``convention="source"``)::
 
@@ -91,7 +92,8 @@ def init_gru_params(d, u, rng, scale=0.5, convention="source", reset_after=False
         raise TypeError("rng must be a numpy Generator, e.g. np.random.default_rng(0)")
     for name, n in (("d (inputs)", d), ("u (units)", u)):
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-            raise ValueError(f"{name} must be a positive whole number, got {n!r}: e.g. init_gru_params(3, 5, rng)")
+            raise ValueError(f"{name} must be a positive whole number, got {n!r}: "
+                             "e.g. init_gru_params(3, 5, rng)")
 
     def mat(rows, cols):
         return rng.normal(0.0, scale / np.sqrt(rows), size=(rows, cols))  # (rows, cols)
@@ -119,11 +121,12 @@ def convert_convention(params: GRUParams, to: str) -> GRUParams:
 
 
 def prepare_run(x, params: GRUParams, h0=None):
-    """Check ``x`` and ``h0`` against ``params``; return ``x``, the start state and the stacked input weights.
+    """Check ``x`` and ``h0`` against ``params``; return ``x``, the start state and the stacked
+    input weights.
 
-    Returns ``(x, h, W, b)``: ``x`` ``(B, T, d)`` as floats, ``h`` ``(B, u)`` (zeros as in Keras, or a
-    checked copy of ``h0``), ``W = [W_z | W_r | W_h]`` ``(d, 3u)`` and ``b = [b_z | b_r | b_h]`` ``(3u,)``,
-    all in the common dtype of ``x`` and the weights.
+    Returns ``(x, h, W, b)``: ``x`` ``(B, T, d)`` as floats, ``h`` ``(B, u)`` (zeros as in Keras,
+    or a checked copy of ``h0``), ``W = [W_z | W_r | W_h]`` ``(d, 3u)`` and
+    ``b = [b_z | b_r | b_h]`` ``(3u,)``, all in the common dtype of ``x`` and the weights.
     """
     if not isinstance(params, GRUParams):
         raise TypeError(f"params must be a GRUParams, got {type(params).__name__}")

@@ -1,4 +1,5 @@
-"""The numpy GRU's weights to and from ``keras.layers.GRU``, and parameter counts of recurrent layers.
+"""The numpy GRU's weights to and from ``keras.layers.GRU``, and parameter counts of recurrent
+layers.
 
 Keras stores one GRU layer as kernel ``(d, 3u)``, recurrent kernel ``(u, 3u)`` (gate order z, r, h)
 and bias ``(2, 3u)`` (input row, recurrent row) with ``reset_after=True`` or ``(3u,)`` without;
@@ -28,7 +29,8 @@ def from_keras(layer) -> GRUParams:
     """
     cell = getattr(layer, "cell", layer)
     if not getattr(cell, "built", False):
-        raise ValueError("the Keras GRU layer is not built yet: call it on data or build a model first")
+        raise ValueError("the Keras GRU layer is not built yet: "
+                         "call it on data or build a model first")
     if not cell.use_bias:
         raise ValueError("only GRU layers with use_bias=True are supported")
     kernel, recurrent, bias = (np.asarray(w, dtype=np.float64) for w in cell.get_weights())
@@ -66,13 +68,16 @@ def keras_weights(params: GRUParams):
 
 
 def to_keras(params: GRUParams, layer) -> None:
-    """Write ``params`` into a built ``keras.layers.GRU`` with matching sizes and ``reset_after``."""
+    """Write ``params`` into a built ``keras.layers.GRU`` with matching sizes and
+    ``reset_after``."""
     cell = getattr(layer, "cell", layer)
     if not getattr(cell, "built", False):
-        raise ValueError("the Keras GRU layer is not built yet: call it on data or build a model first")
+        raise ValueError("the Keras GRU layer is not built yet: "
+                         "call it on data or build a model first")
     if bool(cell.reset_after) != params.reset_after:
         raise ValueError(
-            f"reset_after differs: params have {params.reset_after}, the layer has {cell.reset_after}"
+            f"reset_after differs: params have {params.reset_after}, "
+            f"the layer has {cell.reset_after}"
         )
     if cell.units != params.units or cell.get_weights()[0].shape[0] != params.input_size:
         raise ValueError(

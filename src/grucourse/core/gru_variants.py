@@ -16,7 +16,8 @@ import numpy as np
 
 
 def gru_forward_per_step(x, params: GRUParams, h0=None):
-    """The same GRU as :func:`grucourse.core.gru.gru_forward`, with the input projection done step by step.
+    """The same GRU as :func:`grucourse.core.gru.gru_forward`, with the input projection done
+    step by step.
 
     Inside the loop each step computes ``a_t = x_t W + b`` ``(B, d) @ (d, 3u)`` before the recurrent
     product, instead of one ``(T*B, d) @ (d, 3u)`` product for all steps up front. The result is
@@ -41,14 +42,16 @@ def gru_forward_per_step(x, params: GRUParams, h0=None):
 
 
 def as_float32(p: GRUParams) -> GRUParams:
-    fields = {k: getattr(p, k) for k in ("W_z", "U_z", "b_z", "W_r", "U_r", "b_r", "W_h", "U_h", "b_h")}
+    fields = {k: getattr(p, k)
+              for k in ("W_z", "U_z", "b_z", "W_r", "U_r", "b_r", "W_h", "U_h", "b_h")}
     fields = {k: v.astype(np.float32) for k, v in fields.items()}
     b_hh = None if p.b_hh is None else p.b_hh.astype(np.float32)
     return GRUParams(**fields, b_hh=b_hh, convention=p.convention, reset_after=p.reset_after)
 
 
 def stream_cell(step, x, h0):
-    """Feed ``x`` ``(B, T, d)`` one step at a time through ``step(x_t, h) -> h`` and stack the states."""
+    """Feed ``x`` ``(B, T, d)`` one step at a time through ``step(x_t, h) -> h`` and stack the
+    states."""
     h, outs = h0, []
     for t in range(x.shape[1]):
         h = step(x[:, t], h)  # (B, u)

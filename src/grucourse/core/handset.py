@@ -5,8 +5,8 @@ The input has three features per step, ``x_t = [value, write, marker]``:
 the step whose value should be stored, ``marker`` is 1 at the step where the state should be wiped.
 Source convention (``h_t = (1 - z_t) h_{t-1} + z_t h~_t``), ``reset_after=False``::
 
-    z_t  = sigmoid(b_z + 28 write_t [+ 28 marker_t])      ~0 (keep) except at write [and marker] (~1)
-    r_t  = sigmoid(b_r [- 20 marker_t])                    ~1 except at the marker [~0: forget]
+    z_t  = sigmoid(b_z + 28 write_t [+ 28 marker_t])   ~0 (keep) except at write [and marker] (~1)
+    r_t  = sigmoid(b_r [- 20 marker_t])                 ~1 except at the marker [~0: forget]
     h~_t = tanh(value_t + r_t h_{t-1})
     h_t  = (1 - z_t) h_{t-1} + z_t h~_t
 
@@ -42,7 +42,8 @@ def _params(b_z: float, z_marker: float, b_r: float, r_marker: float, u_h: float
 
 
 def carry_params(b_z: float = -14.0) -> GRUParams:
-    """Write the value when ``write`` is 1, then keep it: the update gate is closed (``z ~ 0``) otherwise.
+    """Write the value when ``write`` is 1, then keep it: the update gate is closed (``z ~ 0``)
+    otherwise.
 
     The marker feature is ignored. Raising ``b_z`` (e.g. to -3) lets the state leak away.
     """
@@ -75,7 +76,8 @@ def written_share(params: GRUParams, x, value_feature: int = 0, write_step: int 
 
     x = np.asarray(x, dtype=float)
     if x.ndim != 2 or x.shape[1] != params.input_size:
-        raise ValueError(f"x must be one sequence of shape (T, {params.input_size}), got shape {x.shape}")
+        raise ValueError(f"x must be one sequence of shape (T, {params.input_size}), "
+                         f"got shape {x.shape}")
     if not 0 <= write_step < x.shape[0] - 1:
         raise ValueError(f"write_step must be a step in [0, {x.shape[0] - 1}), got {write_step!r}")
     if not 0 <= value_feature < x.shape[1]:
@@ -86,12 +88,13 @@ def written_share(params: GRUParams, x, value_feature: int = 0, write_step: int 
     _, without = gru_forward(x0[None], params, return_gates=True)
     diff = with_value["h"][0, write_step:, 0] - without["h"][0, write_step:, 0]  # (T - w,)
     if abs(diff[0]) < 1e-12:
-        raise ValueError(f"nothing was written: feature {value_feature} at step {write_step} does not change h")
+        raise ValueError(f"nothing was written: feature {value_feature} at step {write_step} "
+                         "does not change h")
     return diff / diff[0]  # (T - w,): share_0 = 1
 
 
-def demo_sequence(T: int, rng: np.random.Generator, write_value: float = 1.0, marker: int | None = None,
-                  noise: float = 0.5) -> np.ndarray:
+def demo_sequence(T: int, rng: np.random.Generator, write_value: float = 1.0,
+                  marker: int | None = None, noise: float = 0.5) -> np.ndarray:
     """One input sequence ``(T, 3)`` for the hand-set GRU.
 
     Step 0 writes ``write_value``; every other step carries a distractor value uniform in

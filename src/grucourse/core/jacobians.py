@@ -1,4 +1,5 @@
-"""How much does the final state depend on earlier states? The GRU's Jacobians, analytically in numpy.
+"""How much does the final state depend on earlier states? The GRU's Jacobians, analytically in
+numpy.
 
 :func:`gru_jacobian` writes the GRU's one-step Jacobian ``dh_t / dh_{t-1}`` from
 :class:`grucourse.core.gru.GRUParams` (source convention, reset before the product; Chung et al.
@@ -47,7 +48,8 @@ def gru_jacobian(params: GRUParams, x_t, h_prev):
         dr/dh_prev       = diag(r (1 - r)) U_r^T
         da_h/dh_prev     = U_h^T diag(r) + U_h^T diag(h_prev) dr/dh_prev      (a_h: tanh's argument)
         dh_tilde/dh_prev = diag(1 - h_tilde^2) da_h/dh_prev
-        dh_t/dh_prev     = diag(1 - z) + diag(z) dh_tilde/dh_prev + diag(h_tilde - h_prev) dz/dh_prev
+        dh_t/dh_prev     = diag(1 - z) + diag(z) dh_tilde/dh_prev
+                           + diag(h_tilde - h_prev) dz/dh_prev
 
     With ``reset_after`` the candidate's argument is ``x W_h + b_h + r * (h_prev U_h + b_hh)``, so
     ``da_h/dh_prev = diag(r) U_h^T + diag(h_prev U_h + b_hh) dr/dh_prev``. In the Keras convention
@@ -79,13 +81,16 @@ def gru_jacobian(params: GRUParams, x_t, h_prev):
     else:
         a_h = x_t @ p.W_h + (r * h_prev) @ p.U_h + p.b_h  # (B, u)
         # d/dh_j of sum_k U_h[k, i] r_k h_k = U_h[j, i] r_j + sum_k U_h[k, i] h_k dr_k/dh_j
-        da_h = p.U_h.T[None] * r[:, None, :] + np.einsum("ki,bk,bkj->bij", p.U_h, h_prev, dr)  # (B, u, u)
+        da_h = (p.U_h.T[None] * r[:, None, :]
+                + np.einsum("ki,bk,bkj->bij", p.U_h, h_prev, dr))  # (B, u, u)
     h_tilde = np.tanh(a_h)  # (B, u)
     dh_tilde = (1 - h_tilde**2)[:, :, None] * da_h  # (B, u, u)
     eye = np.eye(p.units)[None]  # (1, u, u)
     if p.convention == "source":  # h = (1 - z) h_prev + z h_tilde
-        return eye * (1 - z)[:, :, None] + z[:, :, None] * dh_tilde + (h_tilde - h_prev)[:, :, None] * dz
-    return eye * z[:, :, None] + (1 - z)[:, :, None] * dh_tilde + (h_prev - h_tilde)[:, :, None] * dz  # keras
+        return (eye * (1 - z)[:, :, None] + z[:, :, None] * dh_tilde
+                + (h_tilde - h_prev)[:, :, None] * dz)
+    return (eye * z[:, :, None] + (1 - z)[:, :, None] * dh_tilde
+            + (h_prev - h_tilde)[:, :, None] * dz)  # keras
 
 
 def gru_jacobian_chain(params: GRUParams, x, h0=None):

@@ -58,22 +58,27 @@ class NGram:
     def log_probs(self, ids, positions=None) -> np.ndarray:
         """``log p(ids[t] | ids[t-n+1 .. t-1])`` at ``positions`` (default: every ``t >= n-1``)."""
         ids = np.asarray(ids)
-        positions = target_positions(ids.size, self.n) if positions is None else np.asarray(positions)
+        positions = (target_positions(ids.size, self.n) if positions is None
+                     else np.asarray(positions))
         if positions.size and positions.min() < self.n - 1:
-            raise ValueError(f"a {self.n}-gram needs {self.n - 1} characters before each scored position")
+            raise ValueError(f"a {self.n}-gram needs {self.n - 1} characters "
+                             "before each scored position")
         idx = tuple(ids[positions - self.n + 1 + i] for i in range(self.n))  # n arrays (P,)
         return np.log(self.probs()[idx])  # (P,)
 
 
 def best_k(n: int, train, valid, n_chars: int, ks=(0.003, 0.01, 0.03, 0.1, 0.3, 1.0)) -> float:
-    """The smoothing ``k`` with the lowest validation perplexity (chosen on validation, never on test)."""
-    scores = [perplexity(NGram(n, n_chars, k).fit(train).log_probs(valid, target_positions(len(valid), 4)))
+    """The smoothing ``k`` with the lowest validation perplexity (chosen on validation, never on
+    test)."""
+    scores = [perplexity(NGram(n, n_chars, k).fit(train)
+                         .log_probs(valid, target_positions(len(valid), 4)))
               for k in ks]
     return float(ks[int(np.argmin(scores))])
 
 
 def softmax_t(logits, temperature: float = 1.0) -> np.ndarray:
-    """``softmax(logits / T)`` over the last axis; ``T -> 0`` is greedy, ``T = 1`` the model, large ``T`` uniform."""
+    """``softmax(logits / T)`` over the last axis; ``T -> 0`` is greedy, ``T = 1`` the model,
+    large ``T`` uniform."""
     if not (isinstance(temperature, (int, float)) and temperature > 0):
         raise ValueError(f"temperature must be a positive number, got {temperature!r}")
     a = np.asarray(logits, dtype=np.float64) / temperature  # (..., V)
@@ -101,5 +106,6 @@ def pick(probs, rng, greedy: bool = False) -> int:
 
 
 def target_positions(n: int, order: int = 3) -> np.ndarray:
-    """The positions ``order-1 .. n-1`` that every model is scored on (each has ``order-1`` characters before it)."""
+    """The positions ``order-1 .. n-1`` that every model is scored on (each has ``order-1``
+    characters before it)."""
     return np.arange(order - 1, n)  # (n - order + 1,)

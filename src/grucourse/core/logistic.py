@@ -52,8 +52,10 @@ def _check_labels(y, n: int) -> np.ndarray:
     return y
 
 
-def fit_logistic(X, y, l2: float = 1e-2, n_classes: int | None = None, max_iter: int = 500) -> LogisticModel:
-    """Fit multinomial logistic regression on standardised features; returns a :class:`LogisticModel`.
+def fit_logistic(X, y, l2: float = 1e-2, n_classes: int | None = None,
+                 max_iter: int = 500) -> LogisticModel:
+    """Fit multinomial logistic regression on standardised features; returns a
+    :class:`LogisticModel`.
 
     L-BFGS stops after ``max_iter`` iterations at most (fewer when it converges).
     """
@@ -80,9 +82,11 @@ def fit_logistic(X, y, l2: float = 1e-2, n_classes: int | None = None, max_iter:
         G = (np.exp(logp) - Y) / n  # (n, K) d loss / d logits
         return loss, np.concatenate([(Z.T @ G + l2 * W).ravel(), G.sum(axis=0)])
 
-    # Small matrices: one BLAS thread is faster, and far faster on a busy machine (no thread spinning).
+    # Small matrices: one BLAS thread is faster, and far faster on a busy machine
+    # (no thread spinning).
     with threadpool_limits(limits=1, user_api="blas"):
-        res = minimize(loss_grad, np.zeros(p * K + K), jac=True, method="L-BFGS-B", options={"maxiter": max_iter})
+        res = minimize(loss_grad, np.zeros(p * K + K), jac=True, method="L-BFGS-B",
+                       options={"maxiter": max_iter})
     return LogisticModel(W=res.x[: p * K].reshape(p, K), b=res.x[p * K :], mean=mean, std=std)
 
 
@@ -90,7 +94,8 @@ def accuracy(y_true, y_pred) -> float:
     """Fraction of equal labels."""
     y_true, y_pred = np.asarray(y_true).ravel(), np.asarray(y_pred).ravel()
     if y_true.shape != y_pred.shape or y_true.size == 0:
-        raise ValueError(f"need two non-empty label arrays of equal length, got {y_true.shape} and {y_pred.shape}")
+        raise ValueError(f"need two non-empty label arrays of equal length, "
+                         f"got {y_true.shape} and {y_pred.shape}")
     return float(np.mean(y_true == y_pred))
 
 
@@ -98,7 +103,8 @@ def confusion_matrix(y_true, y_pred, n_classes: int) -> np.ndarray:
     """``C[i, j]`` = number of examples of true class ``i`` predicted as ``j``; shape (K, K)."""
     y_true, y_pred = np.asarray(y_true).ravel(), np.asarray(y_pred).ravel()
     if y_true.shape != y_pred.shape or y_true.size == 0:
-        raise ValueError(f"need two non-empty label arrays of equal length, got {y_true.shape} and {y_pred.shape}")
+        raise ValueError(f"need two non-empty label arrays of equal length, "
+                         f"got {y_true.shape} and {y_pred.shape}")
     C = np.zeros((n_classes, n_classes), dtype=np.int64)
     np.add.at(C, (y_true, y_pred), 1)
     return C

@@ -69,7 +69,8 @@ def count_mingru_params(d: int, u: int) -> int:
 
 
 def init_params(d: int, u: int, rng: np.random.Generator, scale: float = 1.0) -> MinGRUParams:
-    """Random weights ``N(0, scale^2 / d)`` and biases ``N(0, 0.1^2)``; ``rng`` is a numpy Generator."""
+    """Random weights ``N(0, scale^2 / d)`` and biases ``N(0, 0.1^2)``; ``rng`` is a numpy
+    Generator."""
     if not isinstance(rng, np.random.Generator):
         raise TypeError("rng must be a numpy Generator, e.g. np.random.default_rng(0)")
     count_mingru_params(d, u)  # checks d and u
@@ -104,16 +105,19 @@ def _prepare(x, params, h0):
 
 
 def coefficients(x, params: MinGRUParams):
-    """``a = 1 - z`` and ``b = z * h_tilde``, each ``(B, T, u)``, for ``h_t = a_t h_{t-1} + b_t``."""
+    """``a = 1 - z`` and ``b = z * h_tilde``, each ``(B, T, u)``, for
+    ``h_t = a_t h_{t-1} + b_t``."""
     x, _ = _prepare(x, params, None)  # (B, T, d)
     dt = x.dtype
-    z = sigmoid_tanh(x @ params.W_z.astype(dt) + params.b_z.astype(dt))  # (B, T, d) @ (d, u) -> (B, T, u)
+    # (B, T, d) @ (d, u) -> (B, T, u)
+    z = sigmoid_tanh(x @ params.W_z.astype(dt) + params.b_z.astype(dt))
     h_tilde = x @ params.W_h.astype(dt) + params.b_h.astype(dt)  # (B, T, u)
     return 1.0 - z, z * h_tilde
 
 
 def mingru_loop(x, params: MinGRUParams, h0=None) -> np.ndarray:
-    """The reference: ``h_t = (1 - z_t) h_{t-1} + z_t h_tilde_t`` one step at a time; ``(B, T, u)``."""
+    """The reference: ``h_t = (1 - z_t) h_{t-1} + z_t h_tilde_t`` one step at a time;
+    ``(B, T, u)``."""
     x, h = _prepare(x, params, h0)  # (B, T, d), (B, u)
     a, b = coefficients(x, params)  # (B, T, u) each
     out = np.empty_like(a)  # (B, T, u)
@@ -132,7 +136,8 @@ def combine(left, right):
 def _check_ab(a, b):
     a, b = as_float_array(a, "a"), as_float_array(b, "b")
     if a.shape != b.shape or a.ndim != 3:
-        raise ValueError(f"a and b must both have shape (batch, time, units), got {a.shape} and {b.shape}")
+        raise ValueError(f"a and b must both have shape (batch, time, units), "
+                         f"got {a.shape} and {b.shape}")
     if a.shape[1] == 0:
         raise ValueError("a and b hold empty sequences (0 time steps)")
     check_finite(a, "a")
@@ -151,7 +156,8 @@ def scan_levels(a, b):
     levels, k, T = [(a, b)], 1, a.shape[1]
     while k < T:
         a_new, b_new = a.copy(), b.copy()  # positions t < k are already complete
-        a_new[:, k:], b_new[:, k:] = combine((a[:, :-k], b[:, :-k]), (a[:, k:], b[:, k:]))  # (B, T-k, u)
+        a_new[:, k:], b_new[:, k:] = combine((a[:, :-k], b[:, :-k]),
+                                             (a[:, k:], b[:, k:]))  # (B, T-k, u)
         a, b = a_new, b_new
         levels.append((a, b))
         k *= 2
@@ -159,7 +165,8 @@ def scan_levels(a, b):
 
 
 def scan_linear(a, b, h0=None) -> np.ndarray:
-    """All states of ``h_t = a_t h_{t-1} + b_t`` by the parallel scan in linear space; ``(B, T, u)``."""
+    """All states of ``h_t = a_t h_{t-1} + b_t`` by the parallel scan in linear space;
+    ``(B, T, u)``."""
     a, b = _check_ab(a, b)
     if h0 is not None:
         b = b.copy()
@@ -174,7 +181,8 @@ def _log_scan_nonneg(log_a_star, b):
 
 
 def scan_log(a, b, h0=None) -> np.ndarray:
-    """The same states in log space: ``h_t = exp(a*_t + logcumsumexp(log b - a*)_t)``, ``a* = cumsum(log a)``.
+    """The same states in log space: ``h_t = exp(a*_t + logcumsumexp(log b - a*)_t)``,
+    ``a* = cumsum(log a)``.
 
     ``log`` needs ``b > 0``, and ``h_tilde`` can be negative, so ``b`` is split as
     ``b = max(b, 0) - max(-b, 0)``: the recurrence is linear in ``b``, so ``h = h^+ - h^-``.
@@ -204,7 +212,8 @@ def scan_cumprod(a, b, h0=None) -> np.ndarray:
 
 
 def mingru_scan(x, params: MinGRUParams, h0=None, method: str = "linear") -> np.ndarray:
-    """minGRU by the parallel scan (``method="linear"`` or ``"log"``); equals :func:`mingru_loop`."""
+    """minGRU by the parallel scan (``method="linear"`` or ``"log"``); equals
+    :func:`mingru_loop`."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     x, h0 = _prepare(x, params, h0)  # (B, T, d), (B, u)
@@ -212,7 +221,8 @@ def mingru_scan(x, params: MinGRUParams, h0=None, method: str = "linear") -> np.
     return (scan_linear if method == "linear" else scan_log)(a, b, h0)
 
 
-def mingru_chunked(x, params: MinGRUParams, chunk: int, h0=None, method: str = "linear") -> np.ndarray:
+def mingru_chunked(x, params: MinGRUParams, chunk: int, h0=None,
+                   method: str = "linear") -> np.ndarray:
     """The scan run on consecutive chunks of ``chunk`` steps, each starting from the last state
     of the one before: what streaming does. Equals :func:`mingru_scan` on the whole sequence."""
     if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:

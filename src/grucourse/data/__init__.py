@@ -1,4 +1,5 @@
-"""data: generated tasks, bundled series, audio, grammar, text corpus, streams and batching. Nothing downloads.
+"""data: generated tasks, bundled series, audio, grammar, text corpus, streams and batching.
+Nothing downloads.
 
 Imports: foundation only.
 """

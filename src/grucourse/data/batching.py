@@ -16,7 +16,8 @@ import numpy as np
 
 
 def check_sequence_list(seqs) -> list[np.ndarray]:
-    """Check a non-empty list of ``(T_i, d)`` float arrays with one feature size ``d`` and ``T_i >= 1``."""
+    """Check a non-empty list of ``(T_i, d)`` float arrays with one feature size ``d`` and
+    ``T_i >= 1``."""
     if isinstance(seqs, np.ndarray) or not isinstance(seqs, Sequence):
         raise TypeError(
             f"seqs must be a list of (time, features) arrays, got {type(seqs).__name__}; "
@@ -36,7 +37,8 @@ def check_sequence_list(seqs) -> list[np.ndarray]:
             raise ValueError(f"sequence {i} is empty (0 time steps)")
         if out and a.shape[1] != out[0].shape[1]:
             raise ValueError(
-                f"sequence {i} has {a.shape[1]} features per step, sequence 0 has {out[0].shape[1]}: "
+                f"sequence {i} has {a.shape[1]} features per step, "
+                f"sequence 0 has {out[0].shape[1]}: "
                 "all sequences need the same feature size"
             )
         check_finite(a, f"sequence {i}")
@@ -56,7 +58,9 @@ def pad_batch(seqs, maxlen: int | None = None, value: float = 0.0, dtype=np.floa
     if maxlen is None:
         maxlen = longest
     elif isinstance(maxlen, bool) or not isinstance(maxlen, (int, np.integer)) or maxlen < longest:
-        raise ValueError(f"maxlen must be an integer >= the longest sequence ({longest}), got {maxlen!r}")
+        raise ValueError(
+            f"maxlen must be an integer >= the longest sequence ({longest}), got {maxlen!r}"
+        )
     if not np.isfinite(value):
         raise ValueError(f"value must be a finite number, got {value!r}")
     B, d = len(seqs), seqs[0].shape[1]
@@ -71,22 +75,28 @@ def check_lengths(lengths) -> np.ndarray:
     """Return ``lengths`` as a 1-D int array of positive values, or raise a clear error."""
     arr = np.asarray(lengths)
     if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"lengths must be a non-empty 1-D list of sequence lengths, got shape {arr.shape}")
+        raise ValueError(
+            f"lengths must be a non-empty 1-D list of sequence lengths, got shape {arr.shape}"
+        )
     if not np.issubdtype(arr.dtype, np.integer):
         raise TypeError(f"lengths must be integers, got dtype {arr.dtype}")
     if np.any(arr < 1):
-        raise ValueError(f"lengths must be >= 1, got {int(arr.min())} at index {int(np.argmin(arr))}")
+        raise ValueError(
+            f"lengths must be >= 1, got {int(arr.min())} at index {int(np.argmin(arr))}"
+        )
     return arr.astype(np.int64)
 
 
 def _check_batch_size(batch_size) -> int:
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+    if (isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
+            or batch_size < 1):
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     return int(batch_size)
 
 
 def fixed_batches(n: int, batch_size: int) -> list[np.ndarray]:
-    """Indices ``0..n-1`` in their original order, cut into batches of ``batch_size`` (the last may be shorter)."""
+    """Indices ``0..n-1`` in their original order, cut into batches of ``batch_size`` (the last
+    may be shorter)."""
     batch_size = _check_batch_size(batch_size)
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
@@ -98,7 +108,8 @@ def bucket_by_length(lengths, batch_size: int) -> list[np.ndarray]:
     """Sort sequences by length (stable) and cut the order into batches of ``batch_size``.
 
     Returns a list of index arrays; together they hold every index exactly once, and each batch
-    holds sequences of similar length, so padding each batch to its own longest member wastes little.
+    holds sequences of similar length, so padding each batch to its own longest member wastes
+    little.
     """
     lengths = check_lengths(lengths)
     batch_size = _check_batch_size(batch_size)
@@ -107,7 +118,8 @@ def bucket_by_length(lengths, batch_size: int) -> list[np.ndarray]:
 
 
 def padding_waste(lengths, batches: Sequence[np.ndarray]) -> float:
-    """Fraction of the computed steps that are padding when each batch is padded to its longest member.
+    """Fraction of the computed steps that are padding when each batch is padded to its longest
+    member.
 
     ``1 - sum_i T_i / sum_batches (batch size * longest T in the batch)``.
     """

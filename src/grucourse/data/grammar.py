@@ -1,9 +1,10 @@
 """The embedded Reber grammar: a generator, a validator, corruptions that need long-range memory,
 character encoding, and padding with a mask.
 
-A Reber string walks a small automaton from ``B`` to ``E`` (Reber 1967). The EMBEDDED grammar wraps one
-Reber string as ``B T <reber> T E`` or ``B P <reber> P E``: the second symbol must reappear as the
-second-to-last one, so checking a string needs memory across the whole inner string.
+A Reber string walks a small automaton from ``B`` to ``E`` (Reber 1967). The EMBEDDED grammar
+wraps one Reber string as ``B T <reber> T E`` or ``B P <reber> P E``: the second symbol must
+reappear as the second-to-last one, so checking a string needs memory across the whole inner
+string.
 """
 
 from __future__ import annotations
@@ -41,11 +42,14 @@ def reber_string(rng: np.random.Generator) -> str:
 def embedded_reber_string(rng: np.random.Generator, max_len: int | None = None) -> str:
     """One random embedded Reber string ``B a <reber> a E`` with ``a`` in {T, P}.
 
-    With ``max_len`` the inner string is redrawn until the whole string has at most ``max_len`` symbols.
+    With ``max_len`` the inner string is redrawn until the whole string has at most ``max_len``
+    symbols.
     """
     rng = check_rng(rng)
     if max_len is not None and max_len < 9:
-        raise ValueError(f"max_len must be >= 9 (the shortest embedded Reber string), got {max_len}")
+        raise ValueError(
+            f"max_len must be >= 9 (the shortest embedded Reber string), got {max_len}"
+        )
     a = "TP"[int(rng.integers(2))]
     while True:
         inner = reber_string(rng)
@@ -72,7 +76,8 @@ def is_embedded_reber(s: str) -> bool:
     """True if ``s`` is ``B a <reber> a E`` with the same ``a`` in {T, P} on both sides."""
     if not isinstance(s, str):
         raise TypeError(f"expected a string, got {type(s).__name__}")
-    return len(s) >= 9 and s[0] == "B" and s[-1] == "E" and s[1] in "TP" and s[-2] == s[1] and is_reber(s[2:-2])
+    return (len(s) >= 9 and s[0] == "B" and s[-1] == "E" and s[1] in "TP" and s[-2] == s[1]
+            and is_reber(s[2:-2]))
 
 
 def corrupt_long_range(s: str) -> str:
@@ -87,7 +92,8 @@ def corrupt_long_range(s: str) -> str:
 
 
 def make_grammar_dataset(n: int, rng: np.random.Generator, max_len: int | None = None):
-    """``n`` strings, half valid embedded Reber strings (label 1), half long-range corruptions (label 0).
+    """``n`` strings, half valid embedded Reber strings (label 1), half long-range corruptions
+    (label 0).
 
     Returns ``(strings, labels)`` in random order; ``labels`` has shape (n,).
     """

@@ -54,14 +54,17 @@ def encode_digits(digits) -> np.ndarray:
         digits = [int(c) for c in digits]
     arr = np.asarray(digits)
     if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"a source must be a non-empty 1-D sequence of digits, got shape {arr.shape}")
+        raise ValueError(
+            f"a source must be a non-empty 1-D sequence of digits, got shape {arr.shape}"
+        )
     if not np.issubdtype(arr.dtype, np.integer) or arr.min() < 0 or arr.max() > 9:
         raise ValueError(f"digits must be integers 0..9, got {arr.tolist()}")
     return (arr + DIGIT0).astype(np.int32)  # (L,)
 
 
 def decode_digits(tokens) -> str:
-    """The digit string of a token sequence, read up to the first ``EOS`` (``PAD`` and ``BOS`` skipped)."""
+    """The digit string of a token sequence, read up to the first ``EOS`` (``PAD`` and ``BOS``
+    skipped)."""
     out = []
     for t in np.asarray(tokens).ravel().tolist():
         if t == EOS:
@@ -72,18 +75,23 @@ def decode_digits(tokens) -> str:
 
 
 def token_names(tokens) -> list[str]:
-    """One label per token of ``tokens`` ``(T,)``: the digit, or ``PAD``, ``BOS``, ``EOS`` (for plots)."""
+    """One label per token of ``tokens`` ``(T,)``: the digit, or ``PAD``, ``BOS``, ``EOS``
+    (for plots)."""
     names = {PAD: "PAD", BOS: "BOS", EOS: "EOS"}
     arr = np.asarray(tokens).ravel()  # (T,)
-    if arr.size and (not np.issubdtype(arr.dtype, np.integer) or arr.min() < 0 or arr.max() >= VOCAB_SIZE):
+    if arr.size and (not np.issubdtype(arr.dtype, np.integer) or arr.min() < 0
+                     or arr.max() >= VOCAB_SIZE):
         raise ValueError(f"tokens must be integer ids 0..{VOCAB_SIZE - 1}, got {arr.tolist()}")
     return [names.get(t, str(t - DIGIT0)) for t in arr.tolist()]
 
 
 def make_pairs(sources, max_len=None) -> Pairs:
-    """Pad the digit strings ``sources`` into a :class:`Pairs` batch with ``T = max_len`` source steps."""
+    """Pad the digit strings ``sources`` into a :class:`Pairs` batch with ``T = max_len`` source
+    steps."""
     if isinstance(sources, str):
-        raise TypeError("sources must be a list of digit strings, not one string: wrap it in a list")
+        raise TypeError(
+            "sources must be a list of digit strings, not one string: wrap it in a list"
+        )
     encoded = [encode_digits(s) for s in sources]
     if not encoded:
         raise ValueError("sources is empty: give at least one digit string")
@@ -107,7 +115,8 @@ def make_pairs(sources, max_len=None) -> Pairs:
 
 
 def reversal_pairs(n, rng, max_len, min_len=1, length=None) -> Pairs:
-    """``n`` random pairs with lengths drawn uniformly from ``min_len .. max_len`` (or all equal to ``length``).
+    """``n`` random pairs with lengths drawn uniformly from ``min_len .. max_len`` (or all equal
+    to ``length``).
 
     Every digit is drawn uniformly from 0..9 with ``rng`` (a ``numpy.random.Generator``);
     sources are padded to ``max_len`` steps, so batches of different lengths fit one model.
@@ -116,7 +125,10 @@ def reversal_pairs(n, rng, max_len, min_len=1, length=None) -> Pairs:
     max_len = check_int(max_len, "max_len", 1)
     min_len = check_int(min_len, "min_len", 1)
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
+        raise TypeError(
+            "rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
+            f"got {type(rng).__name__}"
+        )
     if min_len > max_len:
         raise ValueError(f"min_len={min_len} is larger than max_len={max_len}")
     if length is not None:
@@ -136,11 +148,13 @@ def _pad_reversal(digits, lengths) -> Pairs:
     steps = np.arange(T + 1)  # (T + 1,)
     src_mask = steps[None, :T] < lengths[:, None]  # (n, T)
     src = np.where(src_mask, digits + DIGIT0, PAD).astype(np.int32)  # (n, T)
-    back = np.clip(lengths[:, None] - 1 - steps[None, :], 0, T - 1)  # (n, T + 1): source index of output t
+    back = np.clip(lengths[:, None] - 1 - steps[None, :],
+                   0, T - 1)  # (n, T + 1): source index of output t
     rev = np.take_along_axis(src, back, axis=1)  # (n, T + 1)
     target = np.where(steps[None, :] < lengths[:, None], rev, PAD)  # (n, T + 1)
     target[np.arange(n), lengths] = EOS
-    dec_in = np.full((n, T + 1), PAD, dtype=np.int32)  # (n, T + 1): BOS, then the target shifted right
+    dec_in = np.full((n, T + 1), PAD,
+                     dtype=np.int32)  # (n, T + 1): BOS, then the target shifted right
     dec_in[:, 0] = BOS
     dec_in[:, 1:] = np.where(steps[None, 1:] <= lengths[:, None], target[:, :-1], PAD)  # (n, T)
     tgt_mask = (steps[None, :] <= lengths[:, None]).astype(np.float32)  # (n, T + 1)
@@ -149,12 +163,15 @@ def _pad_reversal(digits, lengths) -> Pairs:
 
 
 def stack_pairs(batches) -> Pairs:
-    """Stack ``S`` batches of equal shape along a new axis 1: arrays ``(n, S, ...)`` for ``S`` packed models."""
+    """Stack ``S`` batches of equal shape along a new axis 1: arrays ``(n, S, ...)`` for ``S``
+    packed models."""
     batches = list(batches)
     if not batches or not all(isinstance(b, Pairs) for b in batches):
         raise TypeError("stack_pairs needs a non-empty list of Pairs")
     shapes = {b.src.shape for b in batches}
     if len(shapes) != 1:
-        raise ValueError(f"all batches must have the same shape to be stacked, got {sorted(shapes)}")
+        raise ValueError(
+            f"all batches must have the same shape to be stacked, got {sorted(shapes)}"
+        )
     return Pairs(*(np.stack([getattr(b, f) for b in batches], axis=1)
                    for f in ("src", "src_mask", "dec_in", "target", "tgt_mask", "lengths")))

@@ -22,12 +22,14 @@ import numpy as np
 
 
 def load_sunspots():
-    """Yearly mean sunspot number, 1700-2008 (309 values), as a ``pandas.Series`` indexed by year."""
+    """Yearly mean sunspot number, 1700-2008 (309 values), as a ``pandas.Series`` indexed by
+    year."""
     import pandas as pd
     import statsmodels.api as sm
 
     df = sm.datasets.sunspots.load_pandas().data  # (309, 2): YEAR, SUNACTIVITY
-    return pd.Series(df["SUNACTIVITY"].to_numpy(float), index=df["YEAR"].astype(int).to_numpy(), name="sunspots")
+    return pd.Series(df["SUNACTIVITY"].to_numpy(float), index=df["YEAR"].astype(int).to_numpy(),
+                     name="sunspots")
 
 
 def load_co2():
@@ -65,7 +67,8 @@ def _check_series(series, name: str = "series") -> np.ndarray:
         raise ValueError(f"{name} must be 1-D (T,) or 2-D (T, features), got shape {x.shape}")
     if x.shape[0] == 0:
         raise ValueError(f"{name} is empty")
-    check_finite(x, name)  # NaN: fill them first (e.g. pandas .interpolate()), see the module docstring
+    # NaN: fill them first (e.g. pandas .interpolate()), see the module docstring
+    check_finite(x, name)
     return x
 
 
@@ -121,10 +124,11 @@ def fit_scaler(train) -> Scaler:
 
 
 def make_windows(series, window: int, horizon: int = 1, target: int = 0):
-    """Cut a series into supervised pairs: inputs ``x[t-window+1 .. t]`` and target ``x[t+horizon]``.
+    """Cut a series into supervised pairs: inputs ``x[t-window+1 .. t]`` and target
+    ``x[t+horizon]``.
 
-    ``series`` has shape (T,) or (T, d). Returns ``X`` of shape (n, window, d) (d=1 for a 1-D series)
-    and ``y`` of shape (n,), the column ``target`` ``horizon`` steps after each window,
+    ``series`` has shape (T,) or (T, d). Returns ``X`` of shape (n, window, d) (d=1 for a 1-D
+    series) and ``y`` of shape (n,), the column ``target`` ``horizon`` steps after each window,
     with ``n = T - window - horizon + 1`` windows, in time order.
     """
     x = _check_series(series)
@@ -147,8 +151,10 @@ def make_windows(series, window: int, horizon: int = 1, target: int = 0):
     return X, y
 
 
-def split_windows(series, window: int, horizon: int = 1, train: float = 0.7, val: float = 0.15, target: int = 0):
-    """Windows of the whole series, assigned to train / validation / test by the time of their TARGET.
+def split_windows(series, window: int, horizon: int = 1, train: float = 0.7, val: float = 0.15,
+                  target: int = 0):
+    """Windows of the whole series, assigned to train / validation / test by the time of their
+    TARGET.
 
     The split points are those of :func:`time_split`. A test window may look back into validation
     data (that past is known when forecasting), but no target is ever used in two parts.
@@ -159,13 +165,15 @@ def split_windows(series, window: int, horizon: int = 1, train: float = 0.7, val
     part_train, part_val, _ = time_split(x, train, val)
     X, y = make_windows(x, window, horizon, target)  # (n, window, d), (n,)
     t = np.arange(y.shape[0]) + window + horizon - 1  # (n,) index of each target
-    bounds = {"train": (0, len(part_train)), "val": (len(part_train), len(part_train) + len(part_val))}
+    bounds = {"train": (0, len(part_train)),
+              "val": (len(part_train), len(part_train) + len(part_val))}
     bounds["test"] = (bounds["val"][1], x.shape[0])
     out = {}
     for name, (lo, hi) in bounds.items():
         keep = (t >= lo) & (t < hi)  # (n,)
         if not keep.any():
-            raise ValueError(f"no window has its target in the {name} part; use a shorter window or a longer series")
+            raise ValueError(f"no window has its target in the {name} part; "
+                             "use a shorter window or a longer series")
         out[name] = (X[keep], y[keep], t[keep])
     return out
 
@@ -178,19 +186,22 @@ def _check_windows(X, name: str = "X") -> np.ndarray:
     if X.ndim == 2:
         X = X[:, :, None]  # (n, window) -> (n, window, 1)
     if X.ndim != 3 or X.shape[0] == 0 or X.shape[1] == 0:
-        raise ValueError(f"{name} must be windows of shape (n, window, features) with n, window >= 1, got {X.shape}")
+        raise ValueError(f"{name} must be windows of shape (n, window, features) "
+                         f"with n, window >= 1, got {X.shape}")
     check_finite(X, name)
     return X
 
 
 def persistence_forecast(X, target: int = 0) -> np.ndarray:
-    """Naive forecast: tomorrow equals today, ``y_hat = x_t`` (the window's last value). Shape (n,)."""
+    """Naive forecast: tomorrow equals today, ``y_hat = x_t`` (the window's last value).
+    Shape (n,)."""
     X = _check_windows(X)
     return X[:, -1, target].copy()  # (n,)
 
 
 def seasonal_naive_forecast(X, season: int, horizon: int = 1, target: int = 0) -> np.ndarray:
-    """Seasonal naive forecast: ``y_hat = x_{t+horizon-season}``, the value one season before the target.
+    """Seasonal naive forecast: ``y_hat = x_{t+horizon-season}``, the value one season before
+    the target.
 
     Needs ``horizon <= season <= window + horizon - 1`` so that this value lies inside the window.
     """
@@ -201,7 +212,8 @@ def seasonal_naive_forecast(X, season: int, horizon: int = 1, target: int = 0) -
     pos = window - 1 + horizon - season  # index of x_{t+h-season} inside the window
     if season < horizon or pos < 0:
         raise ValueError(
-            f"season={season} must lie in [horizon, window + horizon - 1] = [{horizon}, {window + horizon - 1}]"
+            f"season={season} must lie in [horizon, window + horizon - 1] = "
+            f"[{horizon}, {window + horizon - 1}]"
         )
     return X[:, pos, target].copy()  # (n,)
 
@@ -209,7 +221,8 @@ def seasonal_naive_forecast(X, season: int, horizon: int = 1, target: int = 0) -
 def _design(X) -> np.ndarray:
     X = _check_windows(X)
     flat = X.reshape(X.shape[0], -1)  # (n, window*d)
-    return np.hstack([flat, np.ones((X.shape[0], 1))])  # (n, window*d + 1): last column is the intercept
+    return np.hstack([flat,
+                      np.ones((X.shape[0], 1))])  # (n, window*d + 1): last column is the intercept
 
 
 def fit_linear_ar(X, y, ridge: float = 0.0) -> np.ndarray:

@@ -31,7 +31,9 @@ def _as_stream(series, name):
     if a.ndim == 1:
         a = a[:, None]  # (N, 1)
     if a.ndim != 2:
-        raise ValueError(f"{name} must be one stream of shape (N,) or (N, features), got shape {a.shape}")
+        raise ValueError(
+            f"{name} must be one stream of shape (N,) or (N, features), got shape {a.shape}"
+        )
     if a.shape[0] == 0:
         raise ValueError(f"{name} is empty")
     if np.issubdtype(a.dtype, np.floating) and not np.all(np.isfinite(a)):
@@ -40,7 +42,8 @@ def _as_stream(series, name):
 
 
 def stateful_windows(series, batch_size, window):
-    """Windows ``(K·B, W, f)`` of ``series`` ``(N, f)``: row ``b`` of batch ``i+1`` continues row ``b`` of batch ``i``.
+    """Windows ``(K·B, W, f)`` of ``series`` ``(N, f)``: row ``b`` of batch ``i+1`` continues
+    row ``b`` of batch ``i``.
 
     Window ``k`` of sub-stream ``b`` (``series[b·L + k·W : b·L + (k+1)·W]``, ``L = N // B``)
     is row ``k·B + b``. Raises if the stream is too short for one window per row.
@@ -51,15 +54,17 @@ def stateful_windows(series, batch_size, window):
     L = a.shape[0] // B
     K = L // W
     if K == 0:
-        raise ValueError(f"a stream of {a.shape[0]} steps gives each of the {B} batch rows {L} steps, "
-                         f"fewer than one window of {W}: use a smaller batch_size or window")
+        raise ValueError(f"a stream of {a.shape[0]} steps gives each of the {B} batch rows "
+                         f"{L} steps, fewer than one window of {W}: "
+                         "use a smaller batch_size or window")
     sub = a[: B * L].reshape(B, L, a.shape[1])[:, : K * W]  # (B, K·W, f): one sub-stream per row
     win = sub.reshape(B, K, W, a.shape[1]).transpose(1, 0, 2, 3)  # (K, B, W, f)
     return np.ascontiguousarray(win.reshape(K * B, W, a.shape[1]))  # (K·B, W, f)
 
 
 def unstateful_windows(windows, batch_size):
-    """Inverse of :func:`stateful_windows`: ``(K·B, W, f)`` back to the ``B`` sub-streams ``(B, K·W, f)``."""
+    """Inverse of :func:`stateful_windows`: ``(K·B, W, f)`` back to the ``B`` sub-streams
+    ``(B, K·W, f)``."""
     w = np.asarray(windows)
     B = check_int(batch_size, "batch_size")
     if w.ndim != 3 or w.shape[0] % B:
@@ -69,7 +74,8 @@ def unstateful_windows(windows, batch_size):
 
 
 def independent_windows(series, window):
-    """Consecutive non-overlapping windows ``(N // W, W, f)`` of ``series``; each starts from a zero state."""
+    """Consecutive non-overlapping windows ``(N // W, W, f)`` of ``series``; each starts from a
+    zero state."""
     a = _as_stream(series, "series")
     W = check_int(window, "window")
     K = a.shape[0] // W
@@ -112,10 +118,13 @@ def run_stateful(model, windows, batch_size):
         raise ValueError(f"windows must have shape (K*{B}, W, f), got {w.shape}")
     rnns = [layer for layer in model.layers if isinstance(layer, keras.layers.RNN)]
     if not rnns or not all(layer.stateful for layer in rnns):
-        raise ValueError("the model's recurrent layers must be built with stateful=True to carry state")
+        raise ValueError(
+            "the model's recurrent layers must be built with stateful=True to carry state"
+        )
     for layer in rnns:
         layer.reset_states()
-    outs = [np.asarray(model(w[i : i + B], training=False)) for i in range(0, w.shape[0], B)]  # each (B, ...)
+    outs = [np.asarray(model(w[i : i + B], training=False))
+            for i in range(0, w.shape[0], B)]  # each (B, ...)
     return np.concatenate(outs, axis=0)  # (K·B, ...)
 
 
@@ -125,13 +134,15 @@ def ordered_batches(X, y, batch_size):
 
     B = check_int(batch_size, "batch_size")
     if len(X) != len(y) or len(X) % B:
-        raise ValueError(f"X and y must have the same number of rows, a multiple of batch_size={B}: "
+        raise ValueError("X and y must have the same number of rows, "
+                         f"a multiple of batch_size={B}: "
                          f"got {len(X)} and {len(y)}")
     return tf.data.Dataset.from_tensor_slices((X, y)).batch(B)
 
 
 def bptt_floats(window, batch_size, units, layers=1) -> int:
-    """Floats kept for back-propagation through a GRU window: ``4·W·B·u`` per layer (``z, r, h̃, h``)."""
+    """Floats kept for back-propagation through a GRU window: ``4·W·B·u`` per layer
+    (``z, r, h̃, h``)."""
     W, B, u, n = (check_int(v, k) for v, k in ((window, "window"), (batch_size, "batch_size"),
                                                   (units, "units"), (layers, "layers")))
     return 4 * W * B * u * n

@@ -68,7 +68,8 @@ def sign_of_sum(n: int, T: int, d: int, rng: np.random.Generator, feature: int =
     check_int(T, "T")
     check_int(d, "d")
     check_rng(rng)
-    if isinstance(feature, bool) or not isinstance(feature, (int, np.integer)) or not 0 <= feature < d:
+    if (isinstance(feature, bool) or not isinstance(feature, (int, np.integer))
+            or not 0 <= feature < d):
         raise ValueError(f"feature must be an index in [0, {d}), got {feature!r}")
     X = rng.random((n, T, d)).astype(np.float32)  # (n, T, d)
     y = (X[:, :, feature].sum(axis=1) > T / 2).astype(np.int64)[:, None]  # (n, 1)
@@ -123,7 +124,8 @@ def pad_front(X, length):
     n, T, f = X.shape
     if length < T:
         raise ValueError(f"length={length} is shorter than the sequences (T={T})")
-    return np.concatenate([np.zeros((n, length - T, f), dtype=X.dtype), X], axis=1)  # (n, length, f)
+    return np.concatenate([np.zeros((n, length - T, f), dtype=X.dtype), X],
+                          axis=1)  # (n, length, f)
 
 
 def recall_data(lag, seed, n, n_symbols=4, split="train", length=None):
@@ -157,7 +159,8 @@ def mixed_recall_data(max_lag, seed, n, n_symbols=4, split="train"):
 
 
 def parity_data(n: int, T: int, rng: np.random.Generator):
-    """Bit streams ``X`` ``(n, T, 1)`` of 0/1 and their parity ``y`` ``(n,)`` (1 for an odd number of ones).
+    """Bit streams ``X`` ``(n, T, 1)`` of 0/1 and their parity ``y`` ``(n,)`` (1 for an odd
+    number of ones).
 
     Reading a bit flips the answer or keeps it: the state transition depends on the state
     (``h -> 1 - h``), the nonlinear kind a single minGRU layer, linear in ``h``, cannot make.

@@ -14,11 +14,13 @@ import re
 import numpy as np
 
 ALPHABET = " abcdefghijklmnopqrstuvwxyz.,;:'\"()-"  # index 0 is the space
-_REPLACE = {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"}
+_REPLACE = {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
+            "\u2014": "-"}
 
 
 def load_corpus() -> str:
-    """The raw text of every ``pydoc_data.topics`` entry, in sorted key order (about 465,000 characters)."""
+    """The raw text of every ``pydoc_data.topics`` entry, in sorted key order (about 465,000
+    characters)."""
     from pydoc_data import topics
 
     return "\n\n".join(topics.topics[k] for k in sorted(topics.topics))
@@ -51,7 +53,8 @@ def encode_text(text: str, alphabet: str = ALPHABET) -> np.ndarray:
     index = {c: i for i, c in enumerate(alphabet)}
     bad = sorted(set(text) - set(index))
     if bad:
-        raise ValueError(f"text has characters outside the alphabet: {bad[:10]}; clean it with clean_text first")
+        raise ValueError(f"text has characters outside the alphabet: {bad[:10]}; "
+                         "clean it with clean_text first")
     return np.array([index[c] for c in text], dtype=np.int64)  # (N,)
 
 
@@ -59,7 +62,8 @@ def decode_text(ids, alphabet: str = ALPHABET) -> str:
     """The text of character ids ``(N,)``."""
     ids = np.asarray(ids)
     if ids.size and (ids.min() < 0 or ids.max() >= len(alphabet)):
-        raise ValueError(f"ids must lie in [0, {len(alphabet)}), got values from {ids.min()} to {ids.max()}")
+        raise ValueError(f"ids must lie in [0, {len(alphabet)}), "
+                         f"got values from {ids.min()} to {ids.max()}")
     return "".join(alphabet[int(i)] for i in ids.ravel())
 
 
@@ -71,7 +75,9 @@ def split_by_position(ids, fractions=(0.8, 0.1, 0.1)):
     """
     ids = np.asarray(ids)
     if ids.ndim != 1 or ids.size < 10:
-        raise ValueError(f"ids must be a 1-D array of at least 10 characters, got shape {ids.shape}")
+        raise ValueError(
+            f"ids must be a 1-D array of at least 10 characters, got shape {ids.shape}"
+        )
     f = np.asarray(fractions, dtype=float)
     if f.shape != (3,) or np.any(f <= 0) or not np.isclose(f.sum(), 1.0):
         raise ValueError(f"fractions must be three positive numbers that sum to 1, got {fractions}")
@@ -83,5 +89,6 @@ def one_hot(ids, n_chars: int) -> np.ndarray:
     """``(..., n_chars)`` float32 one-hot rows for integer ids of any shape."""
     ids = np.asarray(ids)
     if ids.size and (ids.min() < 0 or ids.max() >= n_chars):
-        raise ValueError(f"ids must lie in [0, {n_chars}), got values from {ids.min()} to {ids.max()}")
+        raise ValueError(f"ids must lie in [0, {n_chars}), "
+                         f"got values from {ids.min()} to {ids.max()}")
     return np.eye(n_chars, dtype=np.float32)[ids]  # (..., n_chars)

@@ -1,1 +1,2 @@
-"""display: the course's plot style, tables, diagrams and source listings. Imports: foundation, measure."""
+"""display: the course's plot style, tables, diagrams and source listings.
+Imports: foundation, measure."""

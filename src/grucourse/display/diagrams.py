@@ -1,4 +1,5 @@
-"""The course's own diagrams, drawn with matplotlib: the pipeline, the GRU and LSTM cells, the unrolled GRU.
+"""The course's own diagrams, drawn with matplotlib: the pipeline, the GRU and LSTM cells, the
+unrolled GRU.
 
 Every function draws on a new figure (or on the ``ax`` it is given) and returns the ``Figure``.
 Each drawn element carries a ``gid`` so that tests and readers can find it:
@@ -30,7 +31,8 @@ DEFAULT_STAGES = (
 
 
 def _canvas(ax, size, xlim, ylim):
-    """Return ``(fig, ax)``: a new figure of ``size`` or the given axes, with the diagram limits set."""
+    """Return ``(fig, ax)``: a new figure of ``size`` or the given axes, with the diagram limits
+    set."""
     if ax is None:
         fig, ax = plt.subplots(figsize=size)
     elif not isinstance(ax, Axes):
@@ -123,7 +125,8 @@ def pipeline_diagram(stages=DEFAULT_STAGES, notes=None, ax=None):
     if notes is not None:
         _check_texts(notes, "notes", 1)
         if len(notes) != len(stages):
-            raise ValueError(f"notes must have one entry per stage: {len(stages)} stages, {len(notes)} notes")
+            raise ValueError(f"notes must have one entry per stage: {len(stages)} stages, "
+                             f"{len(notes)} notes")
     n = len(stages)
     width, gap = 3.0, 0.7
     total = n * width + (n - 1) * gap
@@ -156,31 +159,39 @@ def gru_cell_diagram(ax=None):
     _state_line(ax, (0.0, y_state), (11.6, y_state), "h", c_h)
     ax.text(-0.1, y_state, r"$h_{t-1}$", ha="right", va="center", fontsize=12, color=c_h)
     ax.text(11.7, y_state, r"$h_t$", ha="left", va="center", fontsize=12, color=c_h)
-    ax.text(5.8, 6.15, "one hidden state: the GRU's only memory", ha="center", fontsize=9, color=c_h)
+    ax.text(5.8, 6.15, "one hidden state: the GRU's only memory", ha="center", fontsize=9,
+            color=c_h)
     _op(ax, (x_z, y_state), "×", "keep")  # (1 - z) * h_prev
     _op(ax, (x_h, y_state), "+", "add")
-    ax.text((x_z + x_h) / 2, y_state - 0.35, r"$(1-z_t)\odot h_{t-1}$", ha="center", va="center", fontsize=9)
-    # update gate: z_t, then 1 - z_t up to the state line, and z_t across to the candidate's multiplier
-    _box(ax, (x_z, y_gate), 2.0, 1.0, "update gate\n" + r"$z_t=\sigma(\cdot)$", "z", GATE_COLORS["z"])
+    ax.text((x_z + x_h) / 2, y_state - 0.35, r"$(1-z_t)\odot h_{t-1}$", ha="center", va="center",
+            fontsize=9)
+    # update gate: z_t, then 1 - z_t up to the state line, and z_t across to the candidate's
+    # multiplier
+    _box(ax, (x_z, y_gate), 2.0, 1.0, "update gate\n" + r"$z_t=\sigma(\cdot)$", "z",
+         GATE_COLORS["z"])
     _op(ax, (x_z, y_mid), "1−", "one_minus")
-    _arrow(ax, (x_z, y_gate + 0.5), (x_z, y_mid - 0.28), "gate", GATE_COLORS["z"], r"$z_t$", (0.3, 0))
-    _arrow(ax, (x_z, y_mid + 0.28), (x_z, y_state - 0.28), "gate", GATE_COLORS["z"], r"$1-z_t$", (-0.55, 0))
+    _arrow(ax, (x_z, y_gate + 0.5), (x_z, y_mid - 0.28), "gate", GATE_COLORS["z"], r"$z_t$",
+           (0.3, 0))
+    _arrow(ax, (x_z, y_mid + 0.28), (x_z, y_state - 0.28), "gate", GATE_COLORS["z"], r"$1-z_t$",
+           (-0.55, 0))
     _op(ax, (x_h, y_mid), "×", "mix")  # z * h_tilde
-    _arrow(ax, (x_z + 1.0, y_gate + 0.45), (x_h - 0.28, y_mid - 0.05), "gate", GATE_COLORS["z"], r"$z_t$",
-           (0.0, 0.25))
+    _arrow(ax, (x_z + 1.0, y_gate + 0.45), (x_h - 0.28, y_mid - 0.05), "gate", GATE_COLORS["z"],
+           r"$z_t$", (0.0, 0.25))
     # reset gate: r_t multiplies h_{t-1} before the candidate sees it
-    _box(ax, (x_r, y_gate), 2.0, 1.0, "reset gate\n" + r"$r_t=\sigma(\cdot)$", "r", GATE_COLORS["r"])
+    _box(ax, (x_r, y_gate), 2.0, 1.0, "reset gate\n" + r"$r_t=\sigma(\cdot)$", "r",
+         GATE_COLORS["r"])
     _op(ax, (x_m3, y_gate), "×", "reset")
-    _arrow(ax, (x_r + 1.0, y_gate), (x_m3 - 0.28, y_gate), "gate", GATE_COLORS["r"], r"$r_t$", (0, 0.22))
+    _arrow(ax, (x_r + 1.0, y_gate), (x_m3 - 0.28, y_gate), "gate", GATE_COLORS["r"], r"$r_t$",
+           (0, 0.22))
     _box(ax, (x_h, y_gate), 2.0, 1.0, "candidate\n" + r"$\tilde{h}_t=\tanh(\cdot)$", "h_tilde",
          GATE_COLORS["h_tilde"])
     _arrow(ax, (x_m3 + 0.28, y_gate), (x_h - 1.0, y_gate), "gate", GATE_COLORS["r"])
     ax.text(x_m3 + 0.35, y_gate + 0.6, r"$r_t\odot h_{t-1}$", ha="center", va="center", fontsize=9,
             color=GATE_COLORS["r"])
-    _arrow(ax, (x_h, y_gate + 0.5), (x_h, y_mid - 0.28), "gate", GATE_COLORS["h_tilde"], r"$\tilde{h}_t$",
-           (0.3, 0))
-    _arrow(ax, (x_h, y_mid + 0.28), (x_h, y_state - 0.28), "gate", "black", r"$z_t\odot\tilde{h}_t$",
-           (0.65, 0))
+    _arrow(ax, (x_h, y_gate + 0.5), (x_h, y_mid - 0.28), "gate", GATE_COLORS["h_tilde"],
+           r"$\tilde{h}_t$", (0.3, 0))
+    _arrow(ax, (x_h, y_mid + 0.28), (x_h, y_state - 0.28), "gate", "black",
+           r"$z_t\odot\tilde{h}_t$", (0.65, 0))
     # inputs, from below
     for x, text in ((x_z, r"$x_t,\ h_{t-1}$"), (x_r, r"$x_t,\ h_{t-1}$"), (x_m3, r"$h_{t-1}$"),
                     (x_h, r"$x_t$")):
@@ -191,7 +202,8 @@ def gru_cell_diagram(ax=None):
 
 
 def lstm_cell_diagram(ax=None):
-    """One LSTM step for contrast: three gates and two state lines, the cell state c and the hidden state h."""
+    """One LSTM step for contrast: three gates and two state lines, the cell state c and the
+    hidden state h."""
     fig, ax = _canvas(ax, (9.0, 5.0), (-1.2, 12.6), (-0.3, 6.6))
     y_c, y_mid, y_gate, y_h = 5.2, 3.8, 2.2, 2.2
     x_f, x_i, x_g, x_o, x_out = 1.6, 3.9, 6.0, 8.3, 10.2
@@ -199,7 +211,8 @@ def lstm_cell_diagram(ax=None):
     _state_line(ax, (0.0, y_c), (11.6, y_c), "c", c_c)
     ax.text(-0.1, y_c, r"$c_{t-1}$", ha="right", va="center", fontsize=12, color=c_c)
     ax.text(11.7, y_c, r"$c_t$", ha="left", va="center", fontsize=12, color=c_c)
-    ax.text(5.8, 6.15, "cell state c: the LSTM's long-term memory", ha="center", fontsize=9, color=c_c)
+    ax.text(5.8, 6.15, "cell state c: the LSTM's long-term memory", ha="center", fontsize=9,
+            color=c_c)
     _op(ax, (x_f, y_c), "×", "forget")
     _op(ax, (4.95, y_c), "+", "add")
     gates = (
@@ -214,17 +227,18 @@ def lstm_cell_diagram(ax=None):
         ax.text(x, 0.1, r"$x_t,\ h_{t-1}$", ha="center", va="center", fontsize=9)
     _arrow(ax, (x_f, y_gate + 0.5), (x_f, y_c - 0.28), "gate", OKABE_ITO[0], r"$f_t$", (0.3, 0))
     _op(ax, (4.95, y_mid), "×", "write")
-    _arrow(ax, (x_i + 0.4, y_gate + 0.5), (4.95 - 0.22, y_mid - 0.18), "gate", OKABE_ITO[3], r"$i_t$",
-           (-0.3, 0.1))
-    _arrow(ax, (x_g - 0.4, y_gate + 0.5), (4.95 + 0.22, y_mid - 0.18), "gate", GATE_COLORS["h_tilde"],
-           r"$g_t$", (0.3, 0.1))
+    _arrow(ax, (x_i + 0.4, y_gate + 0.5), (4.95 - 0.22, y_mid - 0.18), "gate", OKABE_ITO[3],
+           r"$i_t$", (-0.3, 0.1))
+    _arrow(ax, (x_g - 0.4, y_gate + 0.5), (4.95 + 0.22, y_mid - 0.18), "gate",
+           GATE_COLORS["h_tilde"], r"$g_t$", (0.3, 0.1))
     _arrow(ax, (4.95, y_mid + 0.28), (4.95, y_c - 0.28), "gate", "black")
     # hidden state: h_t = o_t * tanh(c_t), a second line that leaves the cell
     _op(ax, (x_out, y_mid), "tanh", "squash", radius=0.38)
     _arrow(ax, (x_out, y_c), (x_out, y_mid + 0.38), "gate", c_c)
     _op(ax, (x_out, y_h), "×", "expose")
     _arrow(ax, (x_out, y_mid - 0.38), (x_out, y_h + 0.28), "gate", c_c)
-    _arrow(ax, (x_o + 0.95, y_gate), (x_out - 0.28, y_h), "gate", LSTM_OUTPUT_GATE, r"$o_t$", (0, 0.22))
+    _arrow(ax, (x_o + 0.95, y_gate), (x_out - 0.28, y_h), "gate", LSTM_OUTPUT_GATE, r"$o_t$",
+           (0, 0.22))
     _state_line(ax, (x_out + 0.28, y_h), (11.6, y_h), "h", c_h, width=2.2)
     ax.text(11.7, y_h, r"$h_t$", ha="left", va="center", fontsize=12, color=c_h)
     ax.text(11.0, y_h - 0.5, "hidden state h", ha="center", fontsize=8.5, color=c_h)
@@ -259,6 +273,7 @@ def unrolled_diagram(steps=4, return_sequences=False, ax=None):
         if return_sequences or t == steps:
             _arrow(ax, (x, 0.8 + 0.6), (x, 2.1), "output", c_h)
             ax.text(x, 2.4, rf"$h_{{{t}}}$", ha="center", va="center", fontsize=11, color=c_h)
-    ax.text(right / 2 - 0.3, -1.75, "every cell is the same layer: the same weights W, U, b at every step",
+    ax.text(right / 2 - 0.3, -1.75,
+            "every cell is the same layer: the same weights W, U, b at every step",
             ha="center", va="bottom", fontsize=9, color="#333333")
     return _readable(ax)

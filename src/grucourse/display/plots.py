@@ -19,10 +19,11 @@ LAG_LABEL = r"lag $T - t$ (steps)"
 
 
 def use_course_style() -> None:
-    """Apply the course's matplotlib defaults (palette, grid, sizes readable in the column and on a phone).
+    """Apply the course's matplotlib defaults (palette, grid, sizes readable in the column and on
+    a phone).
 
-    A 7-inch figure is drawn 700 px wide and shown in the book's 684 px column, and about 360 px wide
-    on a phone: 12-point labels and 11-point ticks stay readable at both.
+    A 7-inch figure is drawn 700 px wide and shown in the book's 684 px column, and about 360 px
+    wide on a phone: 12-point labels and 11-point ticks stay readable at both.
     """
     mpl.rcParams.update(
         {
@@ -60,11 +61,13 @@ def integer_steps(ax, axis: str = "x"):
     return ax
 
 
-LEGEND_ROW_CHARS = 75  # about what one legend row under a 7-inch figure holds at the course's font size
+# about what one legend row under a 7-inch figure holds at the course's font size
+LEGEND_ROW_CHARS = 75
 
 
 def legend_outside(ax, where: str = "right", **kwargs):
-    """Draw the legend next to the axes (``"right"``) or under them (``"below"``), never on the data."""
+    """Draw the legend next to the axes (``"right"``) or under them (``"below"``), never on the
+    data."""
     if where == "right":
         return ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, **kwargs)
     if where == "below":
@@ -74,7 +77,8 @@ def legend_outside(ax, where: str = "right", **kwargs):
         while ncol > 1 and max(len(t) for t in labels) * ncol > LEGEND_ROW_CHARS:
             ncol -= 1
         kwargs.setdefault("ncol", ncol)
-        return ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), borderaxespad=0.0, **kwargs)
+        return ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), borderaxespad=0.0,
+                         **kwargs)
     raise ValueError(f"where must be 'right' or 'below', got {where!r}")
 
 
@@ -98,7 +102,9 @@ def plot_across_seeds(ax, x, values, *, color, label, marker="o", linestyle="-")
     x = np.asarray(x, dtype=float)
     values = np.asarray(values, dtype=float)
     if values.ndim != 2 or values.shape[1] != x.shape[0]:
-        raise ValueError(f"values must have shape (n_seeds, {x.shape[0]}) to match x, got {values.shape}")
+        raise ValueError(
+            f"values must have shape (n_seeds, {x.shape[0]}) to match x, got {values.shape}"
+        )
     if values.shape[0] == 0:
         raise ValueError("values holds no seeds")
     median = np.median(values, axis=0)  # (n,)

@@ -33,7 +33,8 @@ def _first_index(lines: list[str], marker: str, start: int, obj_name: str) -> in
     for i in range(start, len(lines)):
         if marker in lines[i]:
             return i
-    raise ValueError(f"show_source: no line of {obj_name} contains {marker!r}; pass a marker that is in its source")
+    raise ValueError(f"show_source: no line of {obj_name} contains {marker!r}; "
+                     "pass a marker that is in its source")
 
 
 def show_source(obj, start_after: str | None = None, end_before: str | None = None) -> SourceCode:
@@ -43,8 +44,11 @@ def show_source(obj, start_after: str | None = None, end_before: str | None = No
     ``end_before``: stop before the first following line that contains this text.
     The kept lines are dedented, so a loop body reads from column 0.
     """
-    if not (inspect.isfunction(obj) or inspect.isclass(obj) or inspect.ismodule(obj) or inspect.ismethod(obj)):
-        raise TypeError(f"show_source expects a function, class or module, got {type(obj).__name__}")
+    if not (inspect.isfunction(obj) or inspect.isclass(obj) or inspect.ismodule(obj)
+            or inspect.ismethod(obj)):
+        raise TypeError(
+            f"show_source expects a function, class or module, got {type(obj).__name__}"
+        )
     name = getattr(obj, "__qualname__", getattr(obj, "__name__", repr(obj)))
     lines = inspect.getsource(obj).splitlines()
     begin, end = 0, len(lines)
@@ -54,5 +58,7 @@ def show_source(obj, start_after: str | None = None, end_before: str | None = No
         end = _first_index(lines, end_before, begin, name)
     code = textwrap.dedent("\n".join(lines[begin:end])).strip("\n")
     if not code:
-        raise ValueError(f"show_source: nothing between {start_after!r} and {end_before!r} in {name}")
+        raise ValueError(
+            f"show_source: nothing between {start_after!r} and {end_before!r} in {name}"
+        )
     return SourceCode(code)

@@ -1,4 +1,5 @@
-"""The course's one table style: :func:`show_table` displays a ``pandas.DataFrame`` as an HTML table.
+"""The course's one table style: :func:`show_table` displays a ``pandas.DataFrame`` as an HTML
+table.
 
 The table is padded and bordered, numbers are right-aligned in tabular figures, every float column
 has one number format, and the index is left out unless it means something (``index=True``).
@@ -26,7 +27,8 @@ class Table:
 
     def __init__(self, frame: pd.DataFrame, text: dict[str, list[str]], numeric: dict[str, bool],
                  caption: str | None, scroll: bool):
-        self.frame, self.text, self.numeric, self.caption, self.scroll = frame, text, numeric, caption, scroll
+        self.frame, self.text, self.numeric, self.caption, self.scroll = (
+            frame, text, numeric, caption, scroll)
 
     def __str__(self) -> str:
         columns = list(self.text)
@@ -46,17 +48,21 @@ class Table:
         def cell(tag, value, numeric, scope=""):
             align = "right" if numeric else "left"
             cls = "" if numeric else ' class="gc-text"'
-            return f'<{tag}{scope}{cls} style="{CELL}text-align:{align}">{html.escape(value)}</{tag}>'
+            return (f'<{tag}{scope}{cls} style="{CELL}text-align:{align}">'
+                    f'{html.escape(value)}</{tag}>')
 
         columns = list(self.text)
         head = "".join(cell("th", str(c), self.numeric[c], ' scope="col"') for c in columns)
-        body = "".join("<tr>" + "".join(cell("td", self.text[c][i], self.numeric[c]) for c in columns) + "</tr>"
+        body = "".join("<tr>" + "".join(cell("td", self.text[c][i], self.numeric[c])
+                                        for c in columns) + "</tr>"
                        for i in range(len(self.frame)))
         caption = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
-        table = (f'<table class="gc-table" style="border-collapse:collapse;font-variant-numeric:tabular-nums">'
+        table = (f'<table class="gc-table" '
+                 f'style="border-collapse:collapse;font-variant-numeric:tabular-nums">'
                  f"{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
         if self.scroll:
-            return ('<div class="gc-scrolls"><p class="gc-scroll-note">This table is wider than the page: '
+            return ('<div class="gc-scrolls"><p class="gc-scroll-note">'
+                    'This table is wider than the page: '
                     f"scroll it sideways.</p>{table}</div>")
         return table
 
@@ -107,6 +113,7 @@ def show_table(df, *, formats: dict | None = None, decimals: int = 3, index: boo
     table = Table(frame, text, numeric, caption, scroll)
     width = max(len(row) for row in str(table).splitlines())
     if width > WRAP_AFTER and not scroll:
-        raise ValueError(f"the table is {width} characters wide as plain text (at most {WRAP_AFTER} fit the "
+        raise ValueError(f"the table is {width} characters wide as plain text "
+                         f"(at most {WRAP_AFTER} fit the "
                          "page): drop or rename columns, split it in two, or pass scroll=True")
     return table

@@ -1,1 +1,2 @@
-"""experiments: one module per chapter, named after the chapter's slug; never imports another experiments module."""
+"""experiments: one module per chapter, named after the chapter's slug; never imports another
+experiments module."""

@@ -25,9 +25,10 @@ def numpy_lm(model):
     return params, W, b
 
 
-def generate(params: GRUParams, W_head, b_head, prime_ids, n: int, rng=None, temperature: float = 1.0,
-             greedy: bool = False):
-    """Stateful generation: feed ``prime_ids``, then ``n`` characters each drawn from the last output.
+def generate(params: GRUParams, W_head, b_head, prime_ids, n: int, rng=None,
+             temperature: float = 1.0, greedy: bool = False):
+    """Stateful generation: feed ``prime_ids``, then ``n`` characters each drawn from the last
+    output.
 
     Every step is ``h_t = gru_step(onehot(c_t), h_{t-1})``, ``p_{t+1} = softmax((h_t W + b) / T)``.
     Returns ``(ids (len(prime)+n,), probs (len(prime)+n-1, V))``: ``probs[t]`` is the distribution
@@ -51,6 +52,7 @@ def generate(params: GRUParams, W_head, b_head, prime_ids, n: int, rng=None, tem
 
 
 def keras_next_probs(model, ids, temperature: float = 1.0) -> np.ndarray:
-    """Keras's own distributions over the next character after every prefix of ``ids``: ``(len(ids), V)``."""
+    """Keras's own distributions over the next character after every prefix of ``ids``:
+    ``(len(ids), V)``."""
     logits = np.asarray(model(np.asarray(ids)[None], training=False)[0], dtype=np.float64)  # (T, V)
     return softmax_t(logits, temperature)

@@ -1,4 +1,5 @@
-"""GRU vs LSTM (chapters/06_gru_vs_lstm.ipynb): what each layer carries, counted from Keras's own weights.
+"""GRU vs LSTM (chapters/06_gru_vs_lstm.ipynb): what each layer carries, counted from Keras's
+own weights.
 
 :func:`layer_structure` reads the weight blocks, gates and states of a built Keras layer, and
 :func:`parameter_table` sets Keras's parameter count beside the formulas of
@@ -12,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from grucourse.core.gru_keras import count_params
-from grucourse.layers.models import check_kind, recurrent_layer
+from grucourse.kinds import check_kind
+from grucourse.layers.models import recurrent_layer
 from grucourse.validate import check_int
 
 import numpy as np
@@ -57,7 +59,8 @@ def layer_structure(kind: str, n_features: int, units: int) -> dict:
 
 
 def parameter_table(kinds: Sequence[str], n_features: int, units: Sequence[int]) -> pd.DataFrame:
-    """Parameters of each kind for each unit count: the formula, ``count_params`` and Keras's count."""
+    """Parameters of each kind for each unit count: the formula, ``count_params`` and Keras's
+    count."""
     d = check_int(n_features, "n_features")
     units = [check_int(u, "units") for u in units]
     if not units:

@@ -25,7 +25,8 @@ def step_timer(model, batch):
 
 
 def paired_step_times(timers: dict, repeat: int = 7) -> dict:
-    """Seconds per call of each callable in ``timers``, ``repeat`` rounds in turns: ``{name: (repeat,)}``.
+    """Seconds per call of each callable in ``timers``, ``repeat`` rounds in turns:
+    ``{name: (repeat,)}``.
 
     Round ``i`` times every candidate once, so sample ``i`` of two candidates forms a pair for
     :func:`grucourse.measure.stats.time_ratio`.

@@ -1,4 +1,5 @@
-"""chapters/18_parallel_mingru.ipynb: time of one training step, ``keras.layers.GRU`` vs minGRU loop vs scan.
+"""chapters/18_parallel_mingru.ipynb: time of one training step, ``keras.layers.GRU`` vs minGRU
+loop vs scan.
 
 Shared by the chapter (a few cells of the table) and ``benchmarks/bench_mingru.py``
 (the whole table). Each step is a ``tf.function`` computing ``sum(layer(x))`` and its gradient
@@ -20,7 +21,8 @@ LABELS = {"gru": "keras GRU", "mingru_loop": "minGRU loop", "mingru_scan": "minG
 
 
 def train_step(kind: str, B: int, T: int, d: int = 10, u: int = 32, seed: int = 0):
-    """A callable that runs one forward + backward pass of ``kind`` on a fixed batch ``(B, T, d)``."""
+    """A callable that runs one forward + backward pass of ``kind`` on a fixed batch
+    ``(B, T, d)``."""
     from grucourse.layers.mingru import MinGRU
 
     import keras
@@ -35,7 +37,8 @@ def train_step(kind: str, B: int, T: int, d: int = 10, u: int = 32, seed: int = 
     layer = {"gru": lambda: keras.layers.GRU(u), "mingru_loop": lambda: MinGRU(u, method="loop"),
              "mingru_scan": lambda: MinGRU(u)}[kind]()
     layer.build((None, T, d))
-    x = tf.constant(np.random.default_rng(seed).normal(size=(B, T, d)).astype(np.float32))  # (B, T, d)
+    x = tf.constant(np.random.default_rng(seed).normal(size=(B, T, d))
+                    .astype(np.float32))  # (B, T, d)
 
     @tf.function
     def step():
@@ -73,9 +76,11 @@ def speed_table(cells, kinds=CANDIDATES, repeat: int = 5, max_loop_T: int = 1024
 
 
 def format_speed_table(rows) -> str:
-    """The rows of :func:`speed_table` as a text table (milliseconds), at most 80 characters wide."""
+    """The rows of :func:`speed_table` as a text table (milliseconds), at most 80 characters
+    wide."""
     kinds = [k for k in CANDIDATES if k in rows[0]]
-    head = f"{'B':>3} {'T':>5} " + " ".join(f"{LABELS[k]:>12}" for k in kinds) + "  GRU/scan [95% CI]"
+    head = (f"{'B':>3} {'T':>5} " + " ".join(f"{LABELS[k]:>12}" for k in kinds)
+            + "  GRU/scan [95% CI]")
     lines = [head, "-" * len(head)]
     for r in rows:
         cells = " ".join(f"{'-' if r[k] is None else format_seconds(r[k]):>12}" for k in kinds)
@@ -87,7 +92,8 @@ def format_speed_table(rows) -> str:
 
 def crossover(rows) -> dict:
     """For each batch size: the measured T where the scan is faster than the GRU (the interval of
-    GRU / scan lies above 1), where it is slower (below 1), and where there is no measurable difference."""
+    GRU / scan lies above 1), where it is slower (below 1), and where there is no measurable
+    difference."""
     out = {}
     for B in sorted({r["B"] for r in rows}):
         cells = [(r["T"], r["speed-up"]) for r in rows if r["B"] == B and r["speed-up"] is not None]

@@ -1,4 +1,5 @@
-"""layers: Keras layers and model builders (recurrent kinds, minGRU, encoder-decoders, language models).
+"""layers: Keras layers and model builders (recurrent kinds, minGRU, encoder-decoders,
+language models).
 
 Imports: foundation, core, data (token constants).
 """

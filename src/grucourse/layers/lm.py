@@ -29,7 +29,8 @@ def one_hot_layer(n_chars: int):
 
 
 def build_lm(kind: str, units: int, n_chars: int, seed: int, **rnn_kwargs):
-    """``ids (B, T) -> one-hot (B, T, V) -> <kind>(units, sequences) (B, T, u) -> Dense logits (B, T, V)``.
+    """``ids (B, T) -> one-hot (B, T, V) -> <kind>(units, sequences) (B, T, u)
+    -> Dense logits (B, T, V)``.
 
     Weights are drawn after ``keras.utils.set_random_seed(seed)``.
     """
@@ -40,7 +41,8 @@ def build_lm(kind: str, units: int, n_chars: int, seed: int, **rnn_kwargs):
     keras.utils.set_random_seed(int(seed))
     ids = keras.Input(shape=(None,), dtype="int32")
     x = one_hot_layer(n_chars)(ids)  # (B, T, V)
-    h = getattr(keras.layers, kind)(units, return_sequences=True, name=kind.lower(), **rnn_kwargs)(x)  # (B, T, u)
+    h = getattr(keras.layers, kind)(units, return_sequences=True, name=kind.lower(),
+                                    **rnn_kwargs)(x)  # (B, T, u)
     logits = keras.layers.Dense(n_chars, name="head")(h)  # (B, T, V)
     return keras.Model(ids, logits, name=f"{kind.lower()}_lm_{units}")
 
@@ -52,7 +54,8 @@ def lm_params(kind: str, units: int, n_chars: int) -> int:
 
 
 def units_for_params(kind: str, n_chars: int, budget: int) -> int:
-    """The number of units whose :func:`lm_params` is closest to ``budget`` (equal-parameter baselines)."""
+    """The number of units whose :func:`lm_params` is closest to ``budget`` (equal-parameter
+    baselines)."""
     sizes = np.arange(1, 1025)  # (1024,)
     counts = np.array([lm_params(kind, int(u), n_chars) for u in sizes])  # (1024,)
     return int(sizes[np.argmin(np.abs(counts - budget))])

@@ -47,7 +47,8 @@ def _hillis_steele(a, b, axis, levels=None):
     if levels is not None:
         for i in range(levels):
             k = 2**i
-            a, b = a * _shift(a, k, 1.0, axis), b + a * _shift(b, k, 0.0, axis)  # combine with t - k
+            # combine with t - k
+            a, b = a * _shift(a, k, 1.0, axis), b + a * _shift(b, k, 0.0, axis)
         return a, b
     n_static = a.shape[axis]
     if n_static is not None:  # known length: unroll ceil(log2 n) levels
@@ -64,7 +65,8 @@ def _hillis_steele(a, b, axis, levels=None):
 
 
 def linear_scan(a, b, chunk: int = 8):
-    """All states ``h_t = a_t h_{t-1} + b_t`` (``h_{-1} = 0``) of ``a, b`` ``(B, T, u)``, chunked."""
+    """All states ``h_t = a_t h_{t-1} + b_t`` (``h_{-1} = 0``) of ``a, b`` ``(B, T, u)``,
+    chunked."""
     B, T, u = tf.shape(a)[0], tf.shape(a)[1], tf.shape(a)[2]
     n = (T + chunk - 1) // chunk  # number of chunks
     pad = n * chunk - T
@@ -79,7 +81,8 @@ def linear_scan(a, b, chunk: int = 8):
 
 
 def scan_with_gradient(a, b, chunk: int = 8):
-    """:func:`linear_scan` with its backward pass as a reverse-time scan (see the module docstring)."""
+    """:func:`linear_scan` with its backward pass as a reverse-time scan (see the module
+    docstring)."""
 
     @tf.custom_gradient
     def run(a, b):
@@ -127,7 +130,8 @@ class MinGRU(keras.layers.Layer):
         d, u = int(input_shape[-1]), self.units
         self.kernel = self.add_weight(name="kernel", shape=(d, 2 * u), initializer="glorot_uniform",
                                       constraint=self.kernel_constraint)
-        init = np.concatenate([np.full(u, self.bias_z_init), np.zeros(u)]).astype("float32")  # (2u,)
+        init = np.concatenate([np.full(u, self.bias_z_init),
+                               np.zeros(u)]).astype("float32")  # (2u,)
         self.bias = self.add_weight(name="bias", shape=(2 * u,),
                                     initializer=keras.initializers.Constant(init))
 
@@ -158,7 +162,8 @@ class MinGRU(keras.layers.Layer):
                 return h_t, h_t
 
             h0 = keras.ops.zeros_like(b[:, 0])  # (B, u); h0 is already folded into b
-            _, hs = keras.ops.scan(step, h0, (keras.ops.swapaxes(a, 0, 1), keras.ops.swapaxes(b, 0, 1)))
+            _, hs = keras.ops.scan(step, h0,
+                                   (keras.ops.swapaxes(a, 0, 1), keras.ops.swapaxes(b, 0, 1)))
             h = keras.ops.swapaxes(hs, 0, 1)  # (T, B, u) -> (B, T, u)
         return h if self.return_sequences else h[:, -1]
 
@@ -167,7 +172,8 @@ class MinGRU(keras.layers.Layer):
         return (B, T, self.units) if self.return_sequences else (B, self.units)
 
     def get_config(self):
-        return {**super().get_config(), "units": self.units, "return_sequences": self.return_sequences,
+        return {**super().get_config(), "units": self.units,
+                "return_sequences": self.return_sequences,
                 "method": self.method, "chunk": self.chunk, "bias_z_init": self.bias_z_init,
                 "kernel_constraint": keras.constraints.serialize(self.kernel_constraint)}
 

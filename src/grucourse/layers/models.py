@@ -19,8 +19,9 @@ def recurrent_layer(kind: str, units: int, **kwargs):
     return getattr(keras.layers, kind)(units, name=kind.lower(), **kwargs)
 
 
-def build_model(kind: str, units: int, n_features: int, n_outputs: int, task: str = "classification",
-                seq_len: int | None = None, learning_rate: float = 1e-2, **layer_kwargs):
+def build_model(kind: str, units: int, n_features: int, n_outputs: int,
+                task: str = "classification", seq_len: int | None = None,
+                learning_rate: float = 1e-2, **layer_kwargs):
     """``Input(seq_len, n_features) -> <kind>(units) -> Dense(n_outputs)``, compiled.
 
     ``task="classification"``: softmax output with sparse categorical cross-entropy and accuracy

@@ -17,7 +17,8 @@ with the additive score of Bahdanau et al. (2015), ``e_{t,j} = v^T tanh(W_q s_t 
 The context is read *after* the decoder GRU, as in Luong et al. (2015), so that the teacher-forced
 decoder still runs as one Keras GRU layer. Both models are causal: position ``t`` of the output
 depends only on ``dec_in[:t + 1]``, which is what :func:`greedy_decode` relies on.
-Keras's GRU uses ``h_t = z ⊙ h_{t−1} + (1 − z) ⊙ h̃_t`` (``z ↔ 1 − z`` relative to the source chapter).
+Keras's GRU uses ``h_t = z ⊙ h_{t−1} + (1 − z) ⊙ h̃_t`` (``z ↔ 1 − z`` relative to the source
+chapter).
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ def check_seq2seq_kind(kind):
 
 
 def build_seq2seq(kind, units, embed_dim=8, vocab_size=VOCAB_SIZE):
-    """The Keras encoder–decoder ``kind`` ("plain" or "attention"): inputs ``src (B, T)``, ``dec_in (B, T')``.
+    """The Keras encoder–decoder ``kind`` ("plain" or "attention"): inputs ``src (B, T)``,
+    ``dec_in (B, T')``.
 
     Output: ``p(y_t)`` of shape ``(B, T', vocab_size)``. Sources are padded with ``PAD = 0`` at the
     end; the source embedding's ``mask_zero`` makes the encoder skip those steps (its final state is
@@ -50,22 +52,27 @@ def build_seq2seq(kind, units, embed_dim=8, vocab_size=VOCAB_SIZE):
     vocab_size = check_int(vocab_size, "vocab_size", 3)
     src = keras.Input((None,), dtype="int32", name="src")  # (B, T)
     dec_in = keras.Input((None,), dtype="int32", name="dec_in")  # (B, T')
-    x = keras.layers.Embedding(vocab_size, embed_dim, mask_zero=True, name="src_embedding")(src)  # (B, T, e)
+    x = keras.layers.Embedding(vocab_size, embed_dim, mask_zero=True,
+                               name="src_embedding")(src)  # (B, T, e)
     enc = keras.layers.GRU(units, return_sequences=True, return_state=True, name="encoder")
     h_all, h_T = enc(x)  # (B, T, u), (B, u)
     y = keras.layers.Embedding(vocab_size, embed_dim, name="tgt_embedding")(dec_in)  # (B, T', e)
-    s = keras.layers.GRU(units, return_sequences=True, name="decoder")(y, initial_state=h_T)  # (B, T', u)
+    s = keras.layers.GRU(units, return_sequences=True,
+                         name="decoder")(y, initial_state=h_T)  # (B, T', u)
     if kind == "attention":
         q = keras.layers.Dense(units, use_bias=False, name="W_q")(s)  # (B, T', u)
-        k = keras.layers.Dense(units, use_bias=False, name="W_k")(h_all)  # (B, T, u), keeps the mask
-        c = keras.layers.AdditiveAttention(use_scale=True, name="attention")([q, h_all, k])  # (B, T', u)
+        # (B, T, u), keeps the mask
+        k = keras.layers.Dense(units, use_bias=False, name="W_k")(h_all)
+        c = keras.layers.AdditiveAttention(use_scale=True,
+                                           name="attention")([q, h_all, k])  # (B, T', u)
         s = keras.layers.Concatenate(name="s_and_c")([s, c])  # (B, T', 2u)
     probs = keras.layers.Dense(vocab_size, activation="softmax", name="head")(s)  # (B, T', V)
     return keras.Model([src, dec_in], probs, name=f"seq2seq_{kind}_{units}")
 
 
 def layer_shapes(model, src, dec_in):
-    """The concrete output shape of every layer of ``model`` on one batch, as a ``pandas.DataFrame``."""
+    """The concrete output shape of every layer of ``model`` on one batch, as a
+    ``pandas.DataFrame``."""
     import keras
     import pandas as pd
 
@@ -105,8 +112,9 @@ def greedy_decode(predict, src, max_steps):
 
     ``predict(src, dec_in)`` returns ``p(y_t)`` of shape ``(..., T', V)`` for token arrays
     ``(..., T)`` and ``(..., T')`` (a Keras model from :func:`build_seq2seq` called on a list, or a
-    packed model's ``probs``). Step ``t`` writes ``argmax_v p(y_t = v)`` into ``dec_in[..., t + 1]``;
-    the model is causal, so rerunning it on the longer prefix leaves steps ``< t`` unchanged.
+    packed model's ``probs``). Step ``t`` writes ``argmax_v p(y_t = v)`` into
+    ``dec_in[..., t + 1]``; the model is causal, so rerunning it on the longer prefix leaves
+    steps ``< t`` unchanged.
     Returns the tokens ``(..., max_steps)``; after an ``EOS`` the output continues but is ignored by
     :func:`sequence_accuracy`.
     """
@@ -128,41 +136,49 @@ def greedy_decode(predict, src, max_steps):
 
 
 def keras_predict(model):
-    """``predict(src, dec_in)`` for :func:`greedy_decode` from a Keras model of :func:`build_seq2seq`."""
+    """``predict(src, dec_in)`` for :func:`greedy_decode` from a Keras model of
+    :func:`build_seq2seq`."""
     return lambda src, dec_in: model([src, dec_in], training=False)
 
 
 def _check_outputs(pred, pairs):
     if not isinstance(pairs, Pairs):
-        raise TypeError(f"pairs must be a grucourse.data.seq2seq_data.Pairs, got {type(pairs).__name__}")
+        raise TypeError(f"pairs must be a grucourse.data.seq2seq_data.Pairs, "
+                        f"got {type(pairs).__name__}")
     pred = np.asarray(pred)
     if pred.shape != pairs.target.shape:
-        raise ValueError(f"predictions must have the targets' shape {pairs.target.shape}, got {pred.shape}")
+        raise ValueError(f"predictions must have the targets' shape {pairs.target.shape}, "
+                         f"got {pred.shape}")
     return pred
 
 
 def token_accuracy(pred, pairs, axis=None):
-    """Fraction of real target positions (digits and the ``EOS``; pads excluded) where ``pred == target``."""
+    """Fraction of real target positions (digits and the ``EOS``; pads excluded) where
+    ``pred == target``."""
     pred = _check_outputs(pred, pairs)
     hit = (pred == pairs.target) * pairs.tgt_mask  # (..., T')
     return hit.sum(axis=axis) / pairs.tgt_mask.sum(axis=axis)
 
 
 def sequence_accuracy(pred, pairs, axis=None):
-    """Fraction of pairs whose prediction equals the whole target, up to and including its ``EOS``."""
+    """Fraction of pairs whose prediction equals the whole target, up to and including its
+    ``EOS``."""
     pred = _check_outputs(pred, pairs)
     wrong = (pred != pairs.target) & (pairs.tgt_mask > 0)  # (..., T')
     return (~wrong.any(axis=-1)).mean(axis=axis)
 
 
 def per_position_accuracy(pred, pairs):
-    """Accuracy at every output position ``t`` (over the pairs whose target has that position): ``(T',)``."""
+    """Accuracy at every output position ``t`` (over the pairs whose target has that position):
+    ``(T',)``."""
     pred = _check_outputs(pred, pairs)
     hit = (pred == pairs.target) * pairs.tgt_mask  # (..., T')
     axes = tuple(range(hit.ndim - 1))
     with np.errstate(invalid="ignore"):
-        return hit.sum(axis=axes) / pairs.tgt_mask.sum(axis=axes)  # (T',), NaN where no pair reaches t
+        # (T',), NaN where no pair reaches t
+        return hit.sum(axis=axes) / pairs.tgt_mask.sum(axis=axes)
 
 
-__all__ = ["EOS", "KINDS", "build_seq2seq", "count_seq2seq_params", "matched_units", "greedy_decode",
-           "keras_predict", "layer_shapes", "token_accuracy", "sequence_accuracy", "per_position_accuracy"]
+__all__ = ["EOS", "KINDS", "build_seq2seq", "count_seq2seq_params", "matched_units",
+           "greedy_decode", "keras_predict", "layer_shapes", "token_accuracy", "sequence_accuracy",
+           "per_position_accuracy"]

@@ -14,7 +14,8 @@ from grucourse.kinds import canonical_kind
 
 
 def make_rnn_layer(kind: str, units: int, d: int, seed: int = 0, **kwargs):
-    """A built ``keras.layers.{SimpleRNN, GRU, LSTM}`` with ``units`` units for ``d`` input features."""
+    """A built ``keras.layers.{SimpleRNN, GRU, LSTM}`` with ``units`` units for ``d`` input
+    features."""
     import keras
 
     cls = getattr(keras.layers, canonical_kind(kind))  # "gru" and "GRU" both give keras.layers.GRU
@@ -42,7 +43,8 @@ def forward_fn(layer, mode: str = "function"):
 
 
 def fastpath_conditions(layer) -> dict:
-    """The cuDNN conditions of the ``keras.layers.GRU`` docstring, checked on ``layer`` (True = met)."""
+    """The cuDNN conditions of the ``keras.layers.GRU`` docstring, checked on ``layer``
+    (True = met)."""
     import keras
     import tensorflow as tf
 
@@ -76,6 +78,7 @@ def small_gru_regressor(T: int, d: int, u: int, seed: int = 1, learning_rate: fl
     import keras
 
     keras.utils.set_random_seed(seed)
-    model = keras.Sequential([keras.Input(shape=(T, d)), keras.layers.GRU(u), keras.layers.Dense(1)])
+    model = keras.Sequential([keras.Input(shape=(T, d)), keras.layers.GRU(u),
+                              keras.layers.Dense(1)])
     model.compile(optimizer=keras.optimizers.SGD(learning_rate), loss="mse")
     return model

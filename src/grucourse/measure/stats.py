@@ -25,7 +25,8 @@ def _as_scores(name: str, values) -> np.ndarray:
     try:
         arr = np.asarray(values, dtype=float)  # (n,)
     except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a sequence of numbers (one per seed), got {type(values).__name__}") from None
+        raise TypeError(f"{name} must be a sequence of numbers (one per seed), "
+                        f"got {type(values).__name__}") from None
     if arr.ndim != 1:
         raise ValueError(f"{name} must be 1-D (one number per seed), got shape {arr.shape}")
     if arr.size < 2:
@@ -103,11 +104,13 @@ class Ratio:
         return f"{a} is slower than {b}" if self.ratio > 1 else f"{a} is faster than {b}"
 
     def __str__(self) -> str:
-        return f"ratio {self.ratio:.3g}, 95% CI [{self.low:.3g}, {self.high:.3g}] over {self.n} repeats"
+        return (f"ratio {self.ratio:.3g}, 95% CI [{self.low:.3g}, {self.high:.3g}] "
+                f"over {self.n} repeats")
 
 
 def time_ratio(t_a, t_b) -> Ratio:
-    """Ratio of two timings taken in interleaved repeats: exp of the paired interval of log(t_a/t_b)."""
+    """Ratio of two timings taken in interleaved repeats: exp of the paired interval of
+    log(t_a/t_b)."""
     a_arr, b_arr = _as_scores("t_a", t_a), _as_scores("t_b", t_b)  # (n,), (n,)
     if np.any(a_arr <= 0) or np.any(b_arr <= 0):
         raise ValueError("timings must be positive seconds")
@@ -117,7 +120,8 @@ def time_ratio(t_a, t_b) -> Ratio:
 
 def summarize(table: pd.DataFrame, by: str | Sequence[str], value: str = "val_score",
               digits: int = 3) -> pd.DataFrame:
-    """Mean, sample standard deviation (``ddof=1``; 0 for a single run) and count of ``value`` per group.
+    """Mean, sample standard deviation (``ddof=1``; 0 for a single run) and count of ``value``
+    per group.
 
     Adds a text column ``mean ± std`` rounded to ``digits`` decimals, for printing.
     """
@@ -132,6 +136,8 @@ def summarize(table: pd.DataFrame, by: str | Sequence[str], value: str = "val_sc
     if not pd.api.types.is_numeric_dtype(table[value]):
         raise TypeError(f"column {value!r} must be numeric, got dtype {table[value].dtype}")
     g = table.groupby(by, sort=False)[value]
-    out = g.agg(mean="mean", std=lambda s: float(s.std(ddof=1)) if len(s) > 1 else 0.0, n="count").reset_index()
-    out["mean ± std"] = [f"{m:.{digits}f} ± {s:.{digits}f}" for m, s in zip(out["mean"], out["std"], strict=True)]
+    out = g.agg(mean="mean", std=lambda s: float(s.std(ddof=1)) if len(s) > 1 else 0.0,
+                n="count").reset_index()
+    out["mean ± std"] = [f"{m:.{digits}f} ± {s:.{digits}f}"
+                         for m, s in zip(out["mean"], out["std"], strict=True)]
     return out

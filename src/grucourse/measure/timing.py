@@ -17,12 +17,13 @@ from grucourse.validate import check_int
 import numpy as np
 
 
-def median_time(fn: Callable[[], object], repeat: int = 7, warmup: int = 1, number: int = 1) -> dict:
+def median_time(fn: Callable[[], object], repeat: int = 7, warmup: int = 1,
+                number: int = 1) -> dict:
     """Time ``fn()``: ``warmup`` untimed calls, then ``repeat`` samples of ``number`` calls each.
 
     Each sample is the mean time of one call over ``number`` calls (use ``number > 1`` for calls
-    shorter than a millisecond). Returns seconds: ``median``, quartiles ``q1``/``q3``, ``iqr = q3 - q1``,
-    ``min``, ``max``, and the ``repeat``/``number`` used.
+    shorter than a millisecond). Returns seconds: ``median``, quartiles ``q1``/``q3``,
+    ``iqr = q3 - q1``, ``min``, ``max``, and the ``repeat``/``number`` used.
     """
     if not callable(fn):
         raise TypeError(f"fn must be a callable taking no arguments, got {type(fn).__name__}")
@@ -66,7 +67,8 @@ def interleaved_times(fns: dict, repeat: int = 7, warmup: int = 2, number: int =
         raise ValueError("fns must be a non-empty dict {name: callable taking no arguments}")
     for name, fn in fns.items():
         if not callable(fn):
-            raise TypeError(f"fns[{name!r}] must be a callable taking no arguments, got {type(fn).__name__}")
+            raise TypeError(f"fns[{name!r}] must be a callable taking no arguments, "
+                            f"got {type(fn).__name__}")
     repeat = check_int(repeat, "repeat")
     warmup = check_int(warmup, "warmup", minimum=0)
     number = check_int(number, "number")
@@ -84,8 +86,9 @@ def interleaved_times(fns: dict, repeat: int = 7, warmup: int = 2, number: int =
     for name in names:
         arr = np.array(samples[name])  # (repeat,)
         q1, median, q3 = np.percentile(arr, [25, 50, 75])
-        out[name] = {"median": float(median), "q1": float(q1), "q3": float(q3), "iqr": float(q3 - q1),
-                     "min": float(arr.min()), "max": float(arr.max()), "repeat": repeat, "number": number,
+        out[name] = {"median": float(median), "q1": float(q1), "q3": float(q3),
+                     "iqr": float(q3 - q1), "min": float(arr.min()), "max": float(arr.max()),
+                     "repeat": repeat, "number": number,
                      "samples": tuple(float(v) for v in arr)}
     return out
 
@@ -113,7 +116,8 @@ def format_seconds(seconds: float) -> str:
 
 
 def timing_row(label: str, stats: dict, **extra) -> dict:
-    """One table row: ``label``, the median, the IQR and the [min, max] range of :func:`median_time` stats."""
+    """One table row: ``label``, the median, the IQR and the [min, max] range of
+    :func:`median_time` stats."""
     missing = {"median", "iqr", "min", "max", "repeat"} - set(stats)
     if missing:
         raise ValueError(f"stats must come from median_time(); missing keys {sorted(missing)}")
@@ -144,7 +148,8 @@ def format_table(rows: Sequence[dict], title: str | None = None) -> str:
 
     table = [[str(c) for c in columns]] + [[cell(row[c]) for c in columns] for row in rows]
     widths = [max(len(r[j]) for r in table) for j in range(len(columns))]
-    lines = ["  ".join(v.ljust(w) if j == 0 else v.rjust(w) for j, (v, w) in enumerate(zip(r, widths, strict=True)))
+    lines = ["  ".join(v.ljust(w) if j == 0 else v.rjust(w)
+                       for j, (v, w) in enumerate(zip(r, widths, strict=True)))
              for r in table]
     lines.insert(1, "  ".join("-" * w for w in widths))
     if title:
@@ -156,7 +161,8 @@ def format_table(rows: Sequence[dict], title: str | None = None) -> str:
 
 
 def matmul_flops(m: int, k: int, n: int) -> int:
-    """FLOPs of an ``(m, k) @ (k, n)`` product: ``m * n`` dot products of length ``k``, 2 FLOPs per multiply-add."""
+    """FLOPs of an ``(m, k) @ (k, n)`` product: ``m * n`` dot products of length ``k``, 2 FLOPs
+    per multiply-add."""
     for name, v in (("m", m), ("k", k), ("n", n)):
         check_int(v, name)
     return 2 * m * k * n

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from grucourse.core.gru_keras import count_params
-from grucourse.layers.models import build_model, check_kind
+from grucourse.kinds import check_kind
+from grucourse.layers.models import build_model
 from grucourse.measure.timing import interleaved_times, step_flops
 from grucourse.repro import quiet_retracing, seed_everything
 from grucourse.validate import check_int
@@ -21,18 +22,21 @@ import numpy as np
 import pandas as pd
 
 
-def time_costs(kinds: Sequence[str], units: Sequence[int], *, seq_len: int = 50, n_features: int = 10,
-               n_train: int = 256, batch_size: int = 64, repeat: int = 5, seed: int = 0,
-               train: bool = True, latency_repeat: int | None = None) -> pd.DataFrame:
-    """Training time per epoch and inference latency of each kind at each size (medians, interleaved).
+def time_costs(kinds: Sequence[str], units: Sequence[int], *, seq_len: int = 50,
+               n_features: int = 10, n_train: int = 256, batch_size: int = 64, repeat: int = 5,
+               seed: int = 0, train: bool = True,
+               latency_repeat: int | None = None) -> pd.DataFrame:
+    """Training time per epoch and inference latency of each kind at each size (medians,
+    interleaved).
 
-    One epoch is ``n_train // batch_size`` calls of Keras's ``train_on_batch`` (forward, backward and
-    an Adam update) on random sequences of shape ``(batch_size, seq_len, n_features)``. Latency is one
-    forward pass of a single sequence ``(1, seq_len, n_features)`` through a ``tf.function`` of the
-    model, as a real-time application would call it. Returns one row per model with ``epoch_s``,
-    ``latency_s`` (medians), their quartiles, the per-round timings ``epoch_samples`` and
-    ``latency_samples`` (tuples, paired across models by round), ``params`` and ``flops_per_step`` (batch 1, from
-    :func:`grucourse.measure.timing.step_flops`: GRU : LSTM = 3 : 4 at every size).
+    One epoch is ``n_train // batch_size`` calls of Keras's ``train_on_batch`` (forward, backward
+    and an Adam update) on random sequences of shape ``(batch_size, seq_len, n_features)``. Latency
+    is one forward pass of a single sequence ``(1, seq_len, n_features)`` through a ``tf.function``
+    of the model, as a real-time application would call it. Returns one row per model with
+    ``epoch_s``, ``latency_s`` (medians), their quartiles, the per-round timings ``epoch_samples``
+    and ``latency_samples`` (tuples, paired across models by round), ``params`` and
+    ``flops_per_step`` (batch 1, from :func:`grucourse.measure.timing.step_flops`:
+    GRU : LSTM = 3 : 4 at every size).
     ``train=False`` times only the latency (the epoch columns are then NaN). Latency is timed in
     ``latency_repeat`` rounds (default ``10 * repeat``).
     """
@@ -46,7 +50,8 @@ def time_costs(kinds: Sequence[str], units: Sequence[int], *, seq_len: int = 50,
     d = check_int(n_features, "n_features")
     n_batches = check_int(n_train, "n_train") // check_int(batch_size, "batch_size")
     if n_batches < 1:
-        raise ValueError(f"n_train={n_train} is smaller than batch_size={batch_size}: no full batch")
+        raise ValueError(f"n_train={n_train} is smaller than batch_size={batch_size}: "
+                         "no full batch")
     rng = seed_everything(seed)
     X = rng.random((n_batches, batch_size, T, d)).astype(np.float32)  # (batches, B, T, d)
     y = rng.random((n_batches, batch_size, 1)).astype(np.float32)  # (batches, B, 1)
@@ -68,13 +73,15 @@ def time_costs(kinds: Sequence[str], units: Sequence[int], *, seq_len: int = 50,
                          "flops_per_step": step_flops(kind, d, u, 1)}
     with quiet_retracing():
         if train:
-            epoch_t = pd.DataFrame.from_dict(interleaved_times(epoch_fns, repeat=repeat, warmup=1), orient="index")
+            epoch_t = pd.DataFrame.from_dict(interleaved_times(epoch_fns, repeat=repeat, warmup=1),
+                                             orient="index")
         else:
             epoch_t = pd.DataFrame({"median": np.nan, "q1": np.nan, "q3": np.nan,
                                     "samples": [()] * len(epoch_fns)}, index=list(epoch_fns))
-        n_latency = 10 * repeat if latency_repeat is None else check_int(latency_repeat, "latency_repeat")
-        latency_t = pd.DataFrame.from_dict(interleaved_times(latency_fns, repeat=n_latency, warmup=2),
-                                           orient="index")
+        n_latency = (10 * repeat if latency_repeat is None
+                     else check_int(latency_repeat, "latency_repeat"))
+        latency_t = pd.DataFrame.from_dict(interleaved_times(latency_fns, repeat=n_latency,
+                                                             warmup=2), orient="index")
     rows = []
     for key, m in meta.items():
         rows.append({**m, "epoch_s": epoch_t.loc[key, "median"], "epoch_q1": epoch_t.loc[key, "q1"],

@@ -51,8 +51,10 @@ def fit_early_stopping(
     X_train, y_train = _check_xy(X_train, y_train, "train")
     X_val, y_val = _check_xy(X_val, y_val, "val")
     if epochs < 1 or batch_size < 1 or patience < 0:
-        raise ValueError(f"need epochs >= 1, batch_size >= 1, patience >= 0; got {epochs}, {batch_size}, {patience}")
-    # tf.data pipelines (not numpy arrays) keep Keras from building a parallel-map dataset that logs a C++ error.
+        raise ValueError(f"need epochs >= 1, batch_size >= 1, patience >= 0; "
+                         f"got {epochs}, {batch_size}, {patience}")
+    # tf.data pipelines (not numpy arrays) keep Keras from building a parallel-map dataset that
+    # logs a C++ error.
     train = (
         tf.data.Dataset.from_tensor_slices((X_train, y_train))
         .shuffle(X_train.shape[0], seed=seed, reshuffle_each_iteration=True)
@@ -61,7 +63,8 @@ def fit_early_stopping(
     val = tf.data.Dataset.from_tensor_slices((X_val, y_val)).batch(1024)
     stop = keras.callbacks.EarlyStopping(patience=patience, restore_best_weights=True)
     t0 = time.perf_counter()
-    hist = model.fit(train, validation_data=val, epochs=epochs, shuffle=False, verbose=0, callbacks=[stop])
+    hist = model.fit(train, validation_data=val, epochs=epochs, shuffle=False, verbose=0,
+                     callbacks=[stop])
     seconds = time.perf_counter() - t0
     val_loss = np.asarray(hist.history["val_loss"])
     return {

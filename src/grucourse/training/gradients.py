@@ -27,7 +27,8 @@ def _cell_of(layer):
     cell = getattr(layer, "cell", None)
     if cell is None or not hasattr(cell, "units"):
         raise TypeError(
-            f"layer must be a Keras recurrent layer (SimpleRNN, GRU or LSTM), got {type(layer).__name__}"
+            f"layer must be a Keras recurrent layer (SimpleRNN, GRU or LSTM), "
+            f"got {type(layer).__name__}"
         )
     if not layer.built:
         raise ValueError("the layer is not built yet: call it on data or build its model first")
@@ -61,7 +62,8 @@ def state_jacobians(layer, X):
     u = int(cell.units)
     sizes = _state_sizes(cell)  # [u] or [u, u]
     Xr = tf.constant(np.tile(X.astype(np.float32), (u, 1, 1)))  # (u*B, T, d): copy k probes h_T[k]
-    probe = tf.constant(np.repeat(np.eye(u, dtype=np.float32), B, axis=0))  # (u*B, u): one-hot k per copy
+    # (u*B, u): one-hot k per copy
+    probe = tf.constant(np.repeat(np.eye(u, dtype=np.float32), B, axis=0))
     states = [tf.zeros((u * B, s)) for s in sizes]  # each (u*B, s)
     history = []
     with tf.GradientTape() as tape:
@@ -124,7 +126,8 @@ def _check_xy(X, y):
     if X.ndim != 3:
         raise ValueError(f"X must have shape (n, T, features), got {X.shape}")
     if y.shape[0] != X.shape[0]:
-        raise ValueError(f"X and y must hold the same number of sequences, got {X.shape[0]} and {y.shape[0]}")
+        raise ValueError(f"X and y must hold the same number of sequences, "
+                         f"got {X.shape[0]} and {y.shape[0]}")
     if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
         raise ValueError("X or y contains NaN or infinity")
     return X, y
@@ -146,7 +149,8 @@ def train_with_trace(models, data, optimizers, loss_fn, *, epochs=1, batch_size=
         raise ValueError(f"give one optimizer and one (X, y) per model: got {S} models, "
                          f"{len(optimizers)} optimizers and {len(data)} data sets")
     if len({id(o) for o in optimizers}) != S:
-        raise ValueError("each model needs its own optimizer instance (an optimizer keeps per-weight state)")
+        raise ValueError("each model needs its own optimizer instance "
+                         "(an optimizer keeps per-weight state)")
     data = [_check_xy(X, y) for X, y in data]
     n = data[0][0].shape[0]
     if any(X.shape != data[0][0].shape for X, _ in data):
@@ -166,7 +170,8 @@ def train_with_trace(models, data, optimizers, loss_fn, *, epochs=1, batch_size=
             grads = tape.gradient(loss, variables[s])
             norms.append(tf.linalg.global_norm(grads))
             optimizers[s].apply_gradients(zip(grads, variables[s], strict=True))
-            steps.append(tf.linalg.global_norm([v - b for v, b in zip(variables[s], before, strict=True)]))
+            steps.append(tf.linalg.global_norm([v - b for v, b in
+                                                zip(variables[s], before, strict=True)]))
             losses.append(loss)
         return tf.stack(losses), tf.stack(norms), tf.stack(steps)
 
@@ -175,8 +180,10 @@ def train_with_trace(models, data, optimizers, loss_fn, *, epochs=1, batch_size=
     for _ in range(int(epochs)):
         orders = [r.permutation(n) for r in rngs]  # (S, n)
         for start in range(0, n - batch_size + 1, batch_size):
-            xs = [data[s][0][orders[s][start : start + batch_size]] for s in range(S)]  # S x (B, T, f)
-            ys = [data[s][1][orders[s][start : start + batch_size]] for s in range(S)]  # S x (B, ...)
+            xs = [data[s][0][orders[s][start : start + batch_size]]
+                  for s in range(S)]  # S x (B, T, f)
+            ys = [data[s][1][orders[s][start : start + batch_size]]
+                  for s in range(S)]  # S x (B, ...)
             loss, norm, size = step(xs, ys)
             trace["loss"].append(loss.numpy())
             trace["norm"].append(norm.numpy())

@@ -37,25 +37,30 @@ def _check_units(units):
 
 
 def half_life_bias(half_life) -> float:
-    """Keras-convention ``b_z`` with ``σ(b_z) ** half_life = 1/2``: ``b_z = logit(2 ** (−1 / n½))``."""
-    if isinstance(half_life, bool) or not isinstance(half_life, (int, float, np.number)) or not half_life > 0:
+    """Keras-convention ``b_z`` with ``σ(b_z) ** half_life = 1/2``:
+    ``b_z = logit(2 ** (−1 / n½))``."""
+    if (isinstance(half_life, bool) or not isinstance(half_life, (int, float, np.number))
+            or not half_life > 0):
         raise ValueError(f"half_life must be a positive number of steps, got {half_life!r}")
     keep = 0.5 ** (1.0 / float(half_life))  # fraction of the state kept per step
     return float(np.log(keep / (1.0 - keep)))
 
 
 def bias_half_life(b_z) -> np.ndarray:
-    """Half-life in steps ``ln ½ / ln σ(b_z)`` of a Keras-convention update-gate bias (array in, array out)."""
+    """Half-life in steps ``ln ½ / ln σ(b_z)`` of a Keras-convention update-gate bias (array in,
+    array out)."""
     b = np.asarray(b_z, dtype=np.float64)  # (...,)
     keep = 1.0 / (1.0 + np.exp(-b))  # (...,) σ(b_z)
     return np.log(0.5) / np.log(keep)  # (...,)
 
 
 def chrono_bias(units, t_max, rng) -> np.ndarray:
-    """Chrono initialisation of the update gate, Keras convention: ``b_z ~ log U(1, t_max − 1)``, shape ``(units,)``."""
+    """Chrono initialisation of the update gate, Keras convention: ``b_z ~ log U(1, t_max − 1)``,
+    shape ``(units,)``."""
     units = _check_units(units)
     if isinstance(t_max, bool) or not isinstance(t_max, (int, float, np.number)) or not t_max > 2:
-        raise ValueError(f"t_max must be a number of steps > 2 (the longest dependency expected), got {t_max!r}")
+        raise ValueError(f"t_max must be a number of steps > 2 (the longest dependency expected), "
+                         f"got {t_max!r}")
     if not isinstance(rng, np.random.Generator):
         raise TypeError("rng must be a numpy Generator, e.g. np.random.default_rng(0)")
     return np.log(rng.uniform(1.0, float(t_max) - 1.0, size=units))  # (units,)
@@ -66,15 +71,16 @@ def _z_values(values, units):
     if b.ndim == 0:
         b = np.full(units, float(b))  # (units,)
     if b.shape != (units,):
-        raise ValueError(f"the update-gate bias must be one number or {units} numbers (one per unit), "
-                         f"got shape {b.shape}")
+        raise ValueError(f"the update-gate bias must be one number or {units} numbers "
+                         f"(one per unit), got shape {b.shape}")
     if not np.all(np.isfinite(b)):
         raise ValueError("the update-gate bias contains NaN or infinity")
     return b
 
 
 class UpdateGateBias(keras.initializers.Initializer):
-    """GRU ``bias_initializer``: ``b_z`` = ``value`` (a number or a list of ``u`` numbers), Keras convention.
+    """GRU ``bias_initializer``: ``b_z`` = ``value`` (a number or a list of ``u`` numbers), Keras
+    convention.
 
     ``UpdateGateBias(3.0)`` starts every unit at ``z = σ(3) ≈ 0.95`` ("keep");
     ``UpdateGateBias(chrono_t_max=30, seed=0)`` draws chrono biases. Other biases are 0.
@@ -82,7 +88,8 @@ class UpdateGateBias(keras.initializers.Initializer):
 
     def __init__(self, value=None, chrono_t_max=None, seed=0):
         if (value is None) == (chrono_t_max is None):
-            raise ValueError("give exactly one of value (the bias b_z) or chrono_t_max (for chrono init)")
+            raise ValueError("give exactly one of value (the bias b_z) "
+                             "or chrono_t_max (for chrono init)")
         self.value = None if value is None else np.asarray(value, dtype=np.float64).tolist()
         self.chrono_t_max = chrono_t_max
         self.seed = int(seed)
@@ -90,7 +97,8 @@ class UpdateGateBias(keras.initializers.Initializer):
     def __call__(self, shape, dtype=None):
         shape = tuple(int(s) for s in shape)
         if len(shape) not in (1, 2) or shape[-1] % 3:
-            raise ValueError(f"UpdateGateBias is a GRU bias initializer: expected shape (3u,) or (2, 3u), got {shape}")
+            raise ValueError(f"UpdateGateBias is a GRU bias initializer: "
+                             f"expected shape (3u,) or (2, 3u), got {shape}")
         u = shape[-1] // 3
         if self.chrono_t_max is not None:
             b_z = chrono_bias(u, self.chrono_t_max, np.random.default_rng(self.seed))  # (u,)
@@ -111,7 +119,8 @@ def _gru_bias(layer):
     if not isinstance(layer, keras.layers.GRU):
         raise TypeError(f"expected a keras.layers.GRU, got {type(layer).__name__}")
     if not layer.built:
-        raise ValueError("the GRU layer is not built yet: call it on an input (or build the model) first")
+        raise ValueError("the GRU layer is not built yet: "
+                         "call it on an input (or build the model) first")
     if not layer.use_bias:
         raise ValueError("the GRU layer has use_bias=False: there is no update-gate bias to set")
     weights = layer.get_weights()  # [kernel (d, 3u), recurrent (u, 3u), bias (3u,) or (2, 3u)]
@@ -136,14 +145,16 @@ def set_update_gate_bias(layer, values) -> None:
 
 
 def update_gate_bias(layer) -> np.ndarray:
-    """The total Keras-convention update-gate bias ``b_z`` of a built GRU ``layer``, shape ``(u,)``."""
+    """The total Keras-convention update-gate bias ``b_z`` of a built GRU ``layer``, shape
+    ``(u,)``."""
     weights, u = _gru_bias(layer)
     bias = np.asarray(weights[2], dtype=np.float64)
     return bias[:u].copy() if bias.ndim == 1 else bias[:, :u].sum(axis=0)  # (u,)
 
 
 def recurrent_singular_values(layer) -> dict:
-    """Singular values of each gate's block ``U_z, U_r, U_h`` ``(u, u)`` and of the whole ``(u, 3u)`` kernel."""
+    """Singular values of each gate's block ``U_z, U_r, U_h`` ``(u, u)`` and of the whole
+    ``(u, 3u)`` kernel."""
     weights, u = _gru_bias(layer) if layer.use_bias else (layer.get_weights(), layer.units)
     U = np.asarray(weights[1], dtype=np.float64)  # (u, 3u)
     out = {"U": np.linalg.svd(U, compute_uv=False)}  # (u,)

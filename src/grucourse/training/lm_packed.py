@@ -25,7 +25,8 @@ import numpy as np
 
 
 def pack_lms(models, kind: str, learning_rate: float = 1e-2):
-    """One Keras model that trains the single ``models`` side by side; output ``(B, T, S, V)`` logits."""
+    """One Keras model that trains the single ``models`` side by side; output ``(B, T, S, V)``
+    logits."""
     import keras
 
     S, G = len(models), N_GATES[kind]
@@ -36,9 +37,11 @@ def pack_lms(models, kind: str, learning_rate: float = 1e-2):
     ids = keras.Input(shape=(None,), dtype="int32")
     x = one_hot_layer(V)(ids)  # (B, T, V): every seed reads the same input
     rnn = getattr(keras.layers, kind)(S * u, return_sequences=True, name=kind.lower(),
-                                      recurrent_constraint=block_diagonal(block_mask(u, u, S, G)), **extra)
+                                      recurrent_constraint=block_diagonal(block_mask(u, u, S, G)),
+                                      **extra)
     h = rnn(x)  # (B, T, S*u)
-    head = keras.layers.Dense(S * V, name="head", kernel_constraint=block_diagonal(block_mask(u, V, S, 1)))
+    head = keras.layers.Dense(S * V, name="head",
+                              kernel_constraint=block_diagonal(block_mask(u, V, S, 1)))
     logits = keras.layers.Reshape((-1, S, V))(head(h))  # (B, T, S, V)
     packed = keras.Model(ids, logits, name=f"packed_{kind.lower()}_lm")
     w = [r.get_weights() for r in rnns]
@@ -49,8 +52,10 @@ def pack_lms(models, kind: str, learning_rate: float = 1e-2):
                       pack_biases([hd.get_weights()[1] for hd in heads], 1)])  # (S*V,)
 
     def summed_cross_entropy(y_true, y_pred):  # (B, T), (B, T, S, V) -> (B, T): sum over seeds
-        y = keras.ops.repeat(keras.ops.expand_dims(keras.ops.cast(y_true, "int32"), -1), S, axis=-1)  # (B,T,S)
-        return keras.ops.sum(keras.losses.sparse_categorical_crossentropy(y, y_pred, from_logits=True), axis=-1)
+        y = keras.ops.repeat(keras.ops.expand_dims(keras.ops.cast(y_true, "int32"), -1), S,
+                             axis=-1)  # (B,T,S)
+        return keras.ops.sum(
+            keras.losses.sparse_categorical_crossentropy(y, y_pred, from_logits=True), axis=-1)
 
     packed.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=summed_cross_entropy)
     return packed
@@ -60,7 +65,8 @@ def unpack_lms(packed, models, kind: str) -> None:
     """Copy each seed's block of the trained ``packed`` model back into its single model."""
     S, G = len(models), N_GATES[kind]
     kernel, recurrent, bias = packed.get_layer(kind.lower()).get_weights()
-    parts = zip(unpack_bias(kernel, S, G), unpack_kernel(recurrent, S, G), unpack_bias(bias, S, G), strict=True)
+    parts = zip(unpack_bias(kernel, S, G), unpack_kernel(recurrent, S, G), unpack_bias(bias, S, G),
+                strict=True)
     hk, hb = packed.get_layer("head").get_weights()
     heads = zip(unpack_kernel(hk, S, 1), unpack_bias(hb, S, 1), strict=True)
     for m, w, hw in zip(models, parts, heads, strict=True):
@@ -72,14 +78,16 @@ def training_windows(ids, n: int, seq_len: int, rng):
     """``n`` random windows of the text: inputs ``(n, T)`` and targets shifted by one ``(n, T)``."""
     ids = np.asarray(ids)
     if ids.ndim != 1 or ids.size <= seq_len + 1:
-        raise ValueError(f"ids must be a 1-D text longer than seq_len + 1 = {seq_len + 1} characters")
+        raise ValueError(f"ids must be a 1-D text longer than seq_len + 1 = {seq_len + 1} "
+                         "characters")
     starts = rng.integers(0, ids.size - seq_len - 1, size=n)  # (n,)
     w = ids[starts[:, None] + np.arange(seq_len + 1)[None, :]]  # (n, T+1)
     return w[:, :-1], w[:, 1:]  # (n, T), (n, T): c_t predicts c_{t+1}
 
 
-def train_lms(kind: str, units: int, train_ids, seeds, *, n_chars: int, steps: int = 300, batch_size: int = 32,
-              seq_len: int = 64, learning_rate: float = 1e-2, data_seed: int = 0):
+def train_lms(kind: str, units: int, train_ids, seeds, *, n_chars: int, steps: int = 300,
+              batch_size: int = 32, seq_len: int = 64, learning_rate: float = 1e-2,
+              data_seed: int = 0):
     """Train one ``kind`` LM per seed (packed); returns ``(packed, models)``."""
     import keras
 
@@ -88,7 +96,8 @@ def train_lms(kind: str, units: int, train_ids, seeds, *, n_chars: int, steps: i
         raise ValueError("seeds is empty: give at least one seed")
     models = [build_lm(kind, units, n_chars, s) for s in seeds]
     packed = pack_lms(models, kind, learning_rate)
-    X, Y = training_windows(train_ids, steps * batch_size, seq_len, np.random.default_rng(data_seed))
+    X, Y = training_windows(train_ids, steps * batch_size, seq_len,
+                            np.random.default_rng(data_seed))
     keras.utils.set_random_seed(seeds[0])
     packed.fit(X, Y, batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
     unpack_lms(packed, models, kind)
@@ -98,8 +107,9 @@ def train_lms(kind: str, units: int, train_ids, seeds, *, n_chars: int, steps: i
 def eval_streams(ids, n_streams: int = 64, start: int = 2):
     """Cut ``ids[start:]`` into ``n_streams`` contiguous streams for scoring.
 
-    Returns inputs ``(n_streams, L)`` and the positions in ``ids`` of their targets ``(n_streams, L)``.
-    Each stream starts from a zero state; its first target already has one character of context.
+    Returns inputs ``(n_streams, L)`` and the positions in ``ids`` of their targets
+    ``(n_streams, L)``. Each stream starts from a zero state; its first target already has one
+    character of context.
     """
     ids = np.asarray(ids)
     L = (ids.size - start) // n_streams - 1
@@ -111,12 +121,16 @@ def eval_streams(ids, n_streams: int = 64, start: int = 2):
 
 
 def packed_log_probs(packed, ids, n_streams: int = 64):
-    """``log p`` of every target for every packed seed: ``(S, P)`` and the target positions ``(P,)``."""
+    """``log p`` of every target for every packed seed: ``(S, P)`` and the target positions
+    ``(P,)``."""
     x, pos = eval_streams(ids, n_streams)  # (n, L), (n, L)
-    logits = np.asarray(packed.predict(x, batch_size=n_streams, verbose=0), dtype=np.float64)  # (n, L, S, V)
+    logits = np.asarray(packed.predict(x, batch_size=n_streams, verbose=0),
+                        dtype=np.float64)  # (n, L, S, V)
     m = logits.max(-1, keepdims=True)  # (n, L, S, 1)
-    logp = logits - m - np.log(np.exp(logits - m).sum(-1, keepdims=True))  # (n, L, S, V) log-softmax
+    # (n, L, S, V) log-softmax
+    logp = logits - m - np.log(np.exp(logits - m).sum(-1, keepdims=True))
     target = np.asarray(ids)[pos]  # (n, L)
     S = logp.shape[2]
-    picked = np.take_along_axis(logp, np.repeat(target[:, :, None, None], S, axis=2), axis=-1)[..., 0]  # (n,L,S)
+    picked = np.take_along_axis(logp, np.repeat(target[:, :, None, None], S, axis=2),
+                                axis=-1)[..., 0]  # (n,L,S)
     return picked.reshape(-1, S).T, pos.ravel()  # (S, P), (P,)

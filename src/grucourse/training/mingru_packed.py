@@ -43,16 +43,19 @@ def build_packed_mingru(seeds, d, u, n_classes, T, n_layers=1, learning_rate=1e-
     inputs = keras.Input((T, S * d))
     h, rows = inputs, d
     for i in range(n_layers):
-        layer = MinGRU(S * u, return_sequences=i < n_layers - 1, bias_z_init=bias_z_init, name=f"mingru_{i}",
+        layer = MinGRU(S * u, return_sequences=i < n_layers - 1, bias_z_init=bias_z_init,
+                       name=f"mingru_{i}",
                        kernel_constraint=block_diagonal(block_mask(rows, u, S, 2)))
         h = layer(h)  # (B, T, S*u) between layers, (B, S*u) after the last
-        layer.kernel.assign(pack_kernels([_glorot(np.random.default_rng([s, i]), rows, 2 * u) for s in seeds], 2))
+        layer.kernel.assign(pack_kernels([_glorot(np.random.default_rng([s, i]), rows, 2 * u)
+                                          for s in seeds], 2))
         rows = u
     head = keras.layers.Dense(S * n_classes, name="head",
                               kernel_constraint=block_diagonal(block_mask(u, n_classes, S, 1)))
     logits = keras.layers.Reshape((S, n_classes))(head(h))  # (B, S, C)
     model = keras.Model(inputs, keras.layers.Softmax(axis=-1)(logits), name="packed_mingru")
-    head.kernel.assign(pack_kernels([_glorot(np.random.default_rng([s, 99]), u, n_classes) for s in seeds], 1))
+    head.kernel.assign(pack_kernels([_glorot(np.random.default_rng([s, 99]), u, n_classes)
+                                     for s in seeds], 1))
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=summed_cross_entropy(S))
     return model
 
@@ -94,7 +97,8 @@ def train_steps_and_track(model, train, test, steps, eval_every, batch_size, see
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
             raise ValueError(f"{name} must be a positive integer, got {v!r}")
     if batch_size > len(X):
-        raise ValueError(f"batch_size={batch_size} is larger than the training set ({len(X)} sequences)")
+        raise ValueError(f"batch_size={batch_size} is larger than the training set "
+                         f"({len(X)} sequences)")
     rng = np.random.default_rng(seed)
     order = np.zeros(0, dtype=int)
     done, acc = [0], [_accuracy_on_batch(model, *test)]
@@ -119,7 +123,8 @@ def steps_to_target(done, acc, target):
     ``inf`` for a seed that never reached it within the measured updates."""
     done, acc = np.asarray(done), np.asarray(acc)  # (k,), (k, S)
     if acc.ndim != 2 or acc.shape[0] != done.shape[0]:
-        raise ValueError(f"acc must be (len(done), S) = ({done.shape[0]}, S), got shape {acc.shape}")
+        raise ValueError(f"acc must be (len(done), S) = ({done.shape[0]}, S), "
+                         f"got shape {acc.shape}")
     reached = acc >= target  # (k, S)
     first = done[reached.argmax(axis=0)].astype(float)  # (S,)
     return np.where(reached.any(axis=0), first, np.inf)  # (S,)

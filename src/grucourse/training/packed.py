@@ -45,12 +45,14 @@ def _check(kind, units, members, task, steps, batch_size):
     out = []
     for m in members:
         if not (isinstance(m, tuple) and len(m) == 3):
-            raise TypeError(f"each member must be a (seed, X_train, y_train) triple, got {type(m).__name__}")
+            raise TypeError(f"each member must be a (seed, X_train, y_train) triple, "
+                            f"got {type(m).__name__}")
         seed, X, y = m
         X = np.asarray(X, dtype=np.float32)  # (n, T, d)
         y = np.asarray(y, dtype=np.float32).reshape(-1)  # (n,)
         if X.ndim != 3 or X.shape[0] == 0:
-            raise ValueError(f"X_train of seed {seed} must have shape (n, time, features), got {X.shape}")
+            raise ValueError(f"X_train of seed {seed} must have shape (n, time, features), "
+                             f"got {X.shape}")
         if y.shape[0] != X.shape[0]:
             raise ValueError(f"seed {seed}: {y.shape[0]} targets for {X.shape[0]} sequences")
         if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
@@ -60,12 +62,14 @@ def _check(kind, units, members, task, steps, batch_size):
     if len(shapes) != 1:
         raise ValueError(f"every member needs the same (time, features); got {sorted(shapes)}")
     if len({min(batch_size, X.shape[0]) for _, X, _ in out}) != 1:
-        raise ValueError("members must share one batch size: give each at least batch_size sequences")
+        raise ValueError("members must share one batch size: "
+                         "give each at least batch_size sequences")
     return out
 
 
 def batch_orders(n: int, steps: int, batch_size: int, seed: int) -> np.ndarray:
-    """Minibatch indices ``(steps, b)``: a fresh permutation of ``n`` per epoch from ``default_rng(seed)``.
+    """Minibatch indices ``(steps, b)``: a fresh permutation of ``n`` per epoch from
+    ``default_rng(seed)``.
 
     ``b = min(batch_size, n)``; the incomplete last batch of an epoch is skipped (the same order
     as :func:`grucourse.training.compare.compare_models` draws).
@@ -170,15 +174,18 @@ def _score(p, y, task):
     return float(np.mean((p > 0.5) == (y > 0.5)))
 
 
-def train_packed(kind: str, units: int, members, val, *, task: str = "regression", steps: int = 200,
-                 batch_size: int = 64, learning_rate: float = 1e-2, eval_at: Sequence[int] | None = None,
-                 score_train: bool = True, jit_compile: bool = True, return_model: bool = False):
-    """Train ``members = [(seed, X_train, y_train), ...]`` packed; score each at the steps ``eval_at``.
+def train_packed(kind: str, units: int, members, val, *, task: str = "regression",
+                 steps: int = 200, batch_size: int = 64, learning_rate: float = 1e-2,
+                 eval_at: Sequence[int] | None = None, score_train: bool = True,
+                 jit_compile: bool = True, return_model: bool = False):
+    """Train ``members = [(seed, X_train, y_train), ...]`` packed; score each at the steps
+    ``eval_at``.
 
     ``val = (X_val, y_val)`` is one validation set shared by every member. Scores are mean squared
-    error (``task="regression"``) or accuracy of ``p > 0.5`` (``task="classification"``, 0/1 targets).
-    Returns a DataFrame with one row per member and evaluation step: ``kind, units, seed, n_train,
-    steps, train_score, val_score`` (and the :class:`Packed` model with ``return_model=True``).
+    error (``task="regression"``) or accuracy of ``p > 0.5`` (``task="classification"``, 0/1
+    targets). Returns a DataFrame with one row per member and evaluation step: ``kind, units, seed,
+    n_train, steps, train_score, val_score`` (and the :class:`Packed` model with
+    ``return_model=True``).
     ``score_train=False`` skips scoring the training sets (``train_score`` is then NaN), which
     saves a forward pass over every member's training set at each evaluation step.
     ``jit_compile=True`` compiles the update with XLA: a few seconds once, then faster steps; for a

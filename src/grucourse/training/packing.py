@@ -16,8 +16,9 @@ order).
 Every packed kind of the course is built from these pieces: GRU, LSTM and SimpleRNN classifiers
 (:func:`build_packed`, :mod:`grucourse.training.packed`), stacks of several depths
 (:mod:`grucourse.training.stacks`), bidirectional per-step taggers
-(:func:`grucourse.training.recipes.packed_sequence_gru`), minGRU (:mod:`grucourse.training.mingru_packed`)
-and character language models (:mod:`grucourse.training.lm_packed`). The encoder-decoders of
+(:func:`grucourse.training.recipes.packed_sequence_gru`), minGRU
+(:mod:`grucourse.training.mingru_packed`) and character language models
+(:mod:`grucourse.training.lm_packed`). The encoder-decoders of
 :mod:`grucourse.training.seq2seq_packed` stack the same weights along a seed axis instead (an
 ``einsum`` over seeds), because attention mixes time steps, not units.
 Each packed kind has a "packed == built separately" test in ``tests/test_packing_equality.py``.
@@ -32,7 +33,8 @@ import numpy as np
 
 def _columns(s, n_models, n_gates, u):
     """Column indices of model ``s`` in a packed gate-major kernel ``[g_0 | g_1 | ...]``."""
-    return np.concatenate([np.arange(g * n_models * u + s * u, g * n_models * u + (s + 1) * u) for g in range(n_gates)])
+    return np.concatenate([np.arange(g * n_models * u + s * u, g * n_models * u + (s + 1) * u)
+                           for g in range(n_gates)])
 
 
 def pack_kernels(mats, n_gates):
@@ -51,7 +53,8 @@ def pack_kernels(mats, n_gates):
 
 
 def pack_biases(biases, n_gates):
-    """Pack ``S`` biases ``(..., G*u)`` into ``(..., G*S*u)`` with the columns of :func:`pack_kernels`."""
+    """Pack ``S`` biases ``(..., G*u)`` into ``(..., G*S*u)`` with the columns of
+    :func:`pack_kernels`."""
     S = len(biases)
     first = np.asarray(biases[0])
     u = first.shape[-1] // n_gates
@@ -65,7 +68,8 @@ def unpack_kernel(big, n_models, n_gates):
     """Inverse of :func:`pack_kernels`: the list of ``S`` kernels ``(rows, G*u)``."""
     S = n_models
     rows, u = big.shape[0] // S, big.shape[1] // (n_gates * S)
-    return [np.array(big[s * rows : (s + 1) * rows][:, _columns(s, S, n_gates, u)]) for s in range(S)]
+    return [np.array(big[s * rows : (s + 1) * rows][:, _columns(s, S, n_gates, u)])
+            for s in range(S)]
 
 
 def unpack_bias(big, n_models, n_gates):
@@ -75,7 +79,8 @@ def unpack_bias(big, n_models, n_gates):
 
 
 def pack_weights(per_model, n_gates):
-    """Pack the Keras weights ``[kernel (d, G*u), recurrent (u, G*u), bias]`` of ``S`` layers into one.
+    """Pack the Keras weights ``[kernel (d, G*u), recurrent (u, G*u), bias]`` of ``S`` layers into
+    one.
 
     Returns ``[kernel (S*d, G*S*u), recurrent (S*u, G*S*u), bias (..., G*S*u)]``, block-diagonal
     (bias ``(G*u,)``, or ``(2, G*u)`` for a GRU with ``reset_after``).
@@ -97,11 +102,13 @@ def unpack_weights(packed, n_models, n_gates):
 
 def block_mask(rows, cols_per_gate, n_models, n_gates):
     """0/1 mask ``(S*rows, G*S*cols)``: ones where :func:`pack_kernels` puts model weights."""
-    return pack_kernels([np.ones((rows, n_gates * cols_per_gate), dtype=np.float32)] * n_models, n_gates)
+    return pack_kernels([np.ones((rows, n_gates * cols_per_gate), dtype=np.float32)] * n_models,
+                        n_gates)
 
 
 def block_diagonal(mask):
-    """A Keras constraint that multiplies a kernel by the 0/1 ``mask`` (from :func:`block_mask`) after each update."""
+    """A Keras constraint that multiplies a kernel by the 0/1 ``mask`` (from :func:`block_mask`)
+    after each update."""
     import keras
 
     class BlockDiagonal(keras.constraints.Constraint):
@@ -117,7 +124,8 @@ def block_diagonal(mask):
 
 
 def build_packed(models, kind, learning_rate=1e-2):
-    """One Keras model that trains the ``S`` classification ``models`` (from ``build_model``) side by side.
+    """One Keras model that trains the ``S`` classification ``models`` (from ``build_model``) side
+    by side.
 
     Input ``(T, S*d)`` (model ``s`` reads features ``s*d ... (s+1)*d``); output ``(S, C)``
     softmax probabilities; the loss is the *sum* over models of each model's mean cross-entropy,
@@ -144,7 +152,8 @@ def build_packed(models, kind, learning_rate=1e-2):
         **rnn_kwargs,
     )
     h = rnn(inputs)  # (B, S*u)
-    head = keras.layers.Dense(S * C, name="head", kernel_constraint=block_diagonal(block_mask(u, C, S, 1)))
+    head = keras.layers.Dense(S * C, name="head",
+                              kernel_constraint=block_diagonal(block_mask(u, C, S, 1)))
     logits = keras.layers.Reshape((S, C))(head(h))  # (B, S, C): model s's classes
     outputs = keras.layers.Softmax(axis=-1)(logits)
     packed = keras.Model(inputs, outputs, name=f"packed_{kind.lower()}")
@@ -152,7 +161,8 @@ def build_packed(models, kind, learning_rate=1e-2):
     head.set_weights([pack_kernels([h.get_weights()[0] for h in heads], 1),  # (S*u, S*C)
                       pack_biases([h.get_weights()[1] for h in heads], 1)])  # (S*C,)
 
-    def summed_cross_entropy(y_true, y_pred):  # (B, S), (B, S, C) -> (B, S); mean * S = sum over models
+    # (B, S), (B, S, C) -> (B, S); mean * S = sum over models
+    def summed_cross_entropy(y_true, y_pred):
         return S * keras.losses.sparse_categorical_crossentropy(y_true, y_pred)
 
     packed.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=summed_cross_entropy)
@@ -171,12 +181,14 @@ def unpack_into(packed, models, kind):
 
 
 def pack_data(parts):
-    """``[(X_s (n, T, d), y_s (n,)), ...]`` -> ``X`` ``(n, T, S*d)`` (seed s in its own features), ``y`` ``(n, S)``."""
+    """``[(X_s (n, T, d), y_s (n,)), ...]`` -> ``X`` ``(n, T, S*d)`` (seed s in its own features),
+    ``y`` ``(n, S)``."""
     return np.concatenate([x for x, _ in parts], axis=2), np.stack([y for _, y in parts], axis=1)
 
 
 def summed_cross_entropy(S):
-    """The loss ``S * mean cross-entropy`` over ``(B, S)`` targets: the sum of the ``S`` models' mean losses."""
+    """The loss ``S * mean cross-entropy`` over ``(B, S)`` targets: the sum of the ``S`` models'
+    mean losses."""
     import keras
 
     def loss(y_true, y_pred):  # (B, S), (B, S, C) -> (B, S); the mean times S = the sum over models

@@ -34,15 +34,15 @@ def _check_kinds(kinds):
     return kinds
 
 
-def train_recall_models(kind, lag, seeds, *, train_on="each", units=16, n_train=2000, epochs=10, batch_size=32,
-                        learning_rate=1e-2, n_symbols=4):
+def train_recall_models(kind, lag, seeds, *, train_on="each", units=16, n_train=2000, epochs=10,
+                        batch_size=32, learning_rate=1e-2, n_symbols=4):
     """Train one ``kind`` model per seed on delayed recall; returns the trained Keras models.
 
     ``train_on="each"``: sequences of exactly ``lag`` (``lag + 1`` steps).
-    ``train_on="mixed"``: lags drawn from ``1 .. lag`` (:func:`mixed_recall_data`), ``lag + 1`` steps.
-    Model ``s`` starts from the weights ``build_model`` draws after ``keras.utils.set_random_seed(s)``
-    and sees its own training set; the seeds are trained packed (see the module docstring), which
-    gives the same result as training them one by one.
+    ``train_on="mixed"``: lags drawn from ``1 .. lag`` (:func:`mixed_recall_data`), ``lag + 1``
+    steps. Model ``s`` starts from the weights ``build_model`` draws after
+    ``keras.utils.set_random_seed(s)`` and sees its own training set; the seeds are trained packed
+    (see the module docstring), which gives the same result as training them one by one.
     """
     import keras
 
@@ -54,44 +54,49 @@ def train_recall_models(kind, lag, seeds, *, train_on="each", units=16, n_train=
     batch_size = check_int(batch_size, "batch_size")
     if train_on not in TRAIN_ON:
         raise ValueError(f"train_on must be one of {TRAIN_ON}, got {train_on!r}")
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) or not 0 < learning_rate < 1:
+    if (isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float))
+            or not 0 < learning_rate < 1):
         raise ValueError(f"learning_rate must be a number in (0, 1), got {learning_rate!r}")
     models = []
     for s in seeds:
         keras.utils.set_random_seed(s)
-        models.append(build_model(kind, units, n_symbols + 1, n_symbols, seq_len=lag + 1, learning_rate=learning_rate))
+        models.append(build_model(kind, units, n_symbols + 1, n_symbols, seq_len=lag + 1,
+                                  learning_rate=learning_rate))
     if train_on == "each":
         data = [recall_data(lag, s, n_train, n_symbols) for s in seeds]
     else:
         data = [mixed_recall_data(lag, s, n_train, n_symbols)[:2] for s in seeds]
-    _fit_packed(models, kind, data, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
-                shuffle_seed=seeds[0])
+    _fit_packed(models, kind, data, epochs=epochs, batch_size=batch_size,
+                learning_rate=learning_rate, shuffle_seed=seeds[0])
     return models
 
 
 def _fit_packed(models, kind, data, *, epochs, batch_size, learning_rate, shuffle_seed):
-    """Train ``models`` packed on their own ``data[s] = (X (n, T, f), y (n,))``; weights copied back."""
+    """Train ``models`` packed on their own ``data[s] = (X (n, T, f), y (n,))``; weights copied
+    back."""
     import keras
 
     X = np.concatenate([x for x, _ in data], axis=2)  # (n, T, S*f): model s reads its own block
     y = np.stack([t for _, t in data], axis=1)  # (n, S)
     packed = build_packed(models, kind, learning_rate)
     keras.utils.set_random_seed(shuffle_seed)
-    packed.fit(shuffled_batches(X, y, batch_size, shuffle_seed), epochs=epochs, shuffle=False, verbose=0)  # shuffled above
+    packed.fit(shuffled_batches(X, y, batch_size, shuffle_seed), epochs=epochs, shuffle=False,
+               verbose=0)  # shuffled above
     unpack_into(packed, models, kind)
 
 
-def compare_update_bias(lag, seeds, update_bias=3.0, *, units=16, n_train=1500, n_test=500, epochs=5,
-                        batch_size=32, learning_rate=1e-2, n_symbols=4, models=None):
-    """GRUs trained on delayed recall at one ``lag``, from Keras's default start and with ``b_z = update_bias``.
+def compare_update_bias(lag, seeds, update_bias=3.0, *, units=16, n_train=1500, n_test=500,
+                        epochs=5, batch_size=32, learning_rate=1e-2, n_symbols=4, models=None):
+    """GRUs trained on delayed recall at one ``lag``, from Keras's default start and with
+    ``b_z = update_bias``.
 
     Keras convention: ``z_t = sigmoid(x_t W_z + h_{t-1} U_z + b_z)`` and ``z ~ 1`` keeps the old
     state, so ``update_bias = 3`` starts every unit at ``z ~ sigmoid(3) ~ 0.95`` ("keep"); Keras's
     default is ``b_z = 0`` (``z ~ 0.5``). The pair of models for seed ``s`` is paired: both start
-    from the weights ``build_model`` draws after ``keras.utils.set_random_seed(s)``, the second
-    with its update-gate bias overwritten (:func:`grucourse.training.initialisers.set_update_gate_bias`),
-    and both see the same training set in the same minibatch order. All ``2 S`` models are
-    trained packed in one layer. Returns a ``pandas.DataFrame`` with columns ``seed, lag, init``
+    from the weights ``build_model`` draws after ``keras.utils.set_random_seed(s)``, the second with
+    its update-gate bias overwritten (:func:`grucourse.training.initialisers.set_update_gate_bias`),
+    and both see the same training set in the same minibatch order. All ``2 S`` models are trained
+    packed in one layer. Returns a ``pandas.DataFrame`` with columns ``seed, lag, init``
     (``"default"`` or ``"update bias"``), ``update_bias`` (Keras convention; 0 for the default),
     ``test_accuracy``; pass a dict as ``models`` to receive the Keras models under ``(init, seed)``.
     """
@@ -106,15 +111,18 @@ def compare_update_bias(lag, seeds, update_bias=3.0, *, units=16, n_train=1500, 
     n_test = check_int(n_test, "n_test")
     epochs = check_int(epochs, "epochs")
     batch_size = check_int(batch_size, "batch_size")
-    if isinstance(update_bias, bool) or not isinstance(update_bias, (int, float)) or not np.isfinite(update_bias):
-        raise ValueError(f"update_bias must be a finite number (Keras convention), got {update_bias!r}")
+    if (isinstance(update_bias, bool) or not isinstance(update_bias, (int, float))
+            or not np.isfinite(update_bias)):
+        raise ValueError(f"update_bias must be a finite number (Keras convention), "
+                         f"got {update_bias!r}")
     if models is not None and not isinstance(models, dict):
         raise TypeError(f"models must be a dict to fill (or None), got {type(models).__name__}")
     arms = []
     for init in ("default", "update bias"):
         for s in seeds:
             keras.utils.set_random_seed(s)
-            m = build_model("GRU", units, n_symbols + 1, n_symbols, seq_len=lag + 1, learning_rate=learning_rate)
+            m = build_model("GRU", units, n_symbols + 1, n_symbols, seq_len=lag + 1,
+                            learning_rate=learning_rate)
             if init == "update bias":
                 set_update_gate_bias(m.get_layer("gru"), float(update_bias))
             arms.append((init, s, m))
@@ -144,8 +152,8 @@ def shuffled_batches(X, y, batch_size, seed):
     return data.shuffle(len(X), seed=seed, reshuffle_each_iteration=True).batch(batch_size)
 
 
-def accuracy_vs_lag(kinds, lags, seeds, *, train_on="mixed", units=16, n_train=2000, n_test=500, epochs=10,
-                    batch_size=32, learning_rate=1e-2, n_symbols=4, models=None):
+def accuracy_vs_lag(kinds, lags, seeds, *, train_on="mixed", units=16, n_train=2000, n_test=500,
+                    epochs=10, batch_size=32, learning_rate=1e-2, n_symbols=4, models=None):
     """Test accuracy on delayed recall for every ``kind`` x ``lag`` x ``seed``, as a tidy table.
 
     ``train_on="mixed"`` (default): one model per kind and seed, trained on lags drawn from
@@ -175,34 +183,28 @@ def accuracy_vs_lag(kinds, lags, seeds, *, train_on="mixed", units=16, n_train=2
     for kind in kinds:
         for train_lag in groups:
             start = time.perf_counter()
-            trained = train_recall_models(kind, train_lag, seeds, train_on=train_on, units=units, n_train=n_train,
-                                          epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
-                                          n_symbols=n_symbols)
+            trained = train_recall_models(kind, train_lag, seeds, train_on=train_on, units=units,
+                                          n_train=n_train, epochs=epochs, batch_size=batch_size,
+                                          learning_rate=learning_rate, n_symbols=n_symbols)
             seconds = (time.perf_counter() - start) / len(seeds)
             test_lags = lags if train_on == "mixed" else [train_lag]
             for s, model in zip(seeds, trained, strict=True):
                 for lag in test_lags:
-                    X_test, y_test = recall_data(lag, s, n_test, n_symbols, split="test", length=train_lag + 1)
-                    rows.append(
-                        {
-                            "kind": kind,
-                            "lag": lag,
-                            "seed": s,
-                            "train_on": train_on,
-                            "units": units,
-                            "n_params": model.get_layer(kind.lower()).count_params(),
-                            "test_accuracy": model_accuracy(model, X_test, y_test),
-                            "chance": 1.0 / n_symbols,
-                            "seconds": seconds,
-                        }
-                    )
+                    X_test, y_test = recall_data(lag, s, n_test, n_symbols, split="test",
+                                                 length=train_lag + 1)
+                    rows.append({"kind": kind, "lag": lag, "seed": s, "train_on": train_on,
+                                 "units": units,
+                                 "n_params": model.get_layer(kind.lower()).count_params(),
+                                 "test_accuracy": model_accuracy(model, X_test, y_test),
+                                 "chance": 1.0 / n_symbols, "seconds": seconds})
                     if models is not None:
                         models[(kind, lag, s)] = model
     return pd.DataFrame(rows)
 
 
 def model_accuracy(model, X, y):
-    """Accuracy of a softmax classifier ``model`` on ``X`` ``(n, T, d)`` with labels ``y`` ``(n,)``."""
+    """Accuracy of a softmax classifier ``model`` on ``X`` ``(n, T, d)`` with labels ``y``
+    ``(n,)``."""
     probs = model(X, training=False)  # (n, C)
     return float(np.mean(np.argmax(np.asarray(probs), axis=1) == y))
 
@@ -235,7 +237,8 @@ def with_gate_fixed(params, gate, value):
 
 
 def readout_accuracy(params, head, X, y):
-    """Accuracy of ``argmax(h_T W + b)`` where ``h_T = gru_forward(X, params)`` and ``head = [W (u, C), b (C,)]``.
+    """Accuracy of ``argmax(h_T W + b)`` where ``h_T = gru_forward(X, params)`` and
+    ``head = [W (u, C), b (C,)]``.
 
     The same prediction as the Keras model whose GRU layer and ``Dense`` head these are
     (softmax does not change the argmax), computed in numpy so that gates can be edited.
@@ -244,10 +247,12 @@ def readout_accuracy(params, head, X, y):
 
     W, b = (np.asarray(w, dtype=np.float64) for w in head)
     if W.ndim != 2 or W.shape[0] != params.units or b.shape != (W.shape[1],):
-        raise ValueError(f"head must be [W ({params.units}, C), b (C,)], got shapes {W.shape} and {b.shape}")
+        raise ValueError(f"head must be [W ({params.units}, C), b (C,)], "
+                         f"got shapes {W.shape} and {b.shape}")
     y = np.asarray(y)
     if y.shape != (np.shape(X)[0],):
-        raise ValueError(f"y must have one label per sequence, shape ({np.shape(X)[0]},), got {y.shape}")
+        raise ValueError(f"y must have one label per sequence, shape ({np.shape(X)[0]},), "
+                         f"got {y.shape}")
     scores = gru_forward(X, params) @ W + b  # (n, C)
     return float(np.mean(np.argmax(scores, axis=1) == y))
 
@@ -274,7 +279,8 @@ def readout_accuracy_fixed_at(params, head, X, y, gate, value, steps):
         h, _ = gru_step(X[:, t], h, fixed if t in chosen else params)  # (n, u)
     W, b = (np.asarray(w, dtype=np.float64) for w in head)
     if W.ndim != 2 or W.shape[0] != params.units or b.shape != (W.shape[1],):
-        raise ValueError(f"head must be [W ({params.units}, C), b (C,)], got shapes {W.shape} and {b.shape}")
+        raise ValueError(f"head must be [W ({params.units}, C), b (C,)], "
+                         f"got shapes {W.shape} and {b.shape}")
     y = np.asarray(y)
     if y.shape != (n,):
         raise ValueError(f"y must have one label per sequence, shape ({n},), got {y.shape}")

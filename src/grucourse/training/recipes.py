@@ -41,7 +41,8 @@ def memory_inits(keep_bias=3.0, t_max=31):
         set_update_gate_bias(layer, keep_bias)
 
     def chrono(layer, seed):
-        set_update_gate_bias(layer, chrono_bias(layer.units, t_max, np.random.default_rng([seed, 1])))
+        set_update_gate_bias(layer, chrono_bias(layer.units, t_max,
+                                                np.random.default_rng([seed, 1])))
 
     return {"default": default, "keep": keep, "chrono": chrono}
 
@@ -56,16 +57,18 @@ def build_recall_models(lag, seeds, inits, units=16, n_symbols=4, learning_rate=
     for name, init in inits.items():
         for s in seeds:
             keras.utils.set_random_seed(s)
-            model = build_model("GRU", units, n_symbols + 1, n_symbols, seq_len=lag + 1, learning_rate=learning_rate)
+            model = build_model("GRU", units, n_symbols + 1, n_symbols, seq_len=lag + 1,
+                                learning_rate=learning_rate)
             init(model.get_layer("gru"), s)
             keys.append((name, s))
             models.append(model)
     return keys, models
 
 
-def train_recall_inits(lag, seeds, inits, *, units=16, n_train=1500, n_test=500, epochs=5, batch_size=32,
-                       learning_rate=1e-2, n_symbols=4):
-    """Test accuracy at ``lag`` for every initialisation in ``inits`` and every seed, trained packed.
+def train_recall_inits(lag, seeds, inits, *, units=16, n_train=1500, n_test=500, epochs=5,
+                       batch_size=32, learning_rate=1e-2, n_symbols=4):
+    """Test accuracy at ``lag`` for every initialisation in ``inits`` and every seed, trained
+    packed.
 
     Returns a ``pandas.DataFrame`` with columns ``init, seed, lag, test_accuracy``.
     """
@@ -75,24 +78,28 @@ def train_recall_inits(lag, seeds, inits, *, units=16, n_train=1500, n_test=500,
     lag = check_int(lag, "lag")
     seeds = check_int_list(seeds, "seeds", 0)
     if not isinstance(inits, dict) or not inits or not all(callable(f) for f in inits.values()):
-        raise TypeError("inits must be a non-empty dict {name: f(layer, seed)}, e.g. memory_inits()")
+        raise TypeError("inits must be a non-empty dict {name: f(layer, seed)}, "
+                        "e.g. memory_inits()")
     keys, models = build_recall_models(lag, seeds, inits, units, n_symbols, learning_rate)
     data = [recall_data(lag, s, n_train, n_symbols) for _, s in keys]  # same data for every init
     X = np.concatenate([x for x, _ in data], axis=2)  # (n, T, M*f): model m reads its own block
     y = np.stack([t for _, t in data], axis=1)  # (n, M)
     packed = build_packed(models, "GRU", learning_rate)
     keras.utils.set_random_seed(seeds[0])
-    packed.fit(shuffled_batches(X, y, batch_size, seeds[0]), epochs=epochs, shuffle=False, verbose=0)
+    packed.fit(shuffled_batches(X, y, batch_size, seeds[0]), epochs=epochs, shuffle=False,
+               verbose=0)
     unpack_into(packed, models, "GRU")
     rows = []
     for (name, s), model in zip(keys, models, strict=True):
         X_test, y_test = recall_data(lag, s, n_test, n_symbols, split="test")
-        rows.append({"init": name, "seed": s, "lag": lag, "test_accuracy": model_accuracy(model, X_test, y_test)})
+        rows.append({"init": name, "seed": s, "lag": lag,
+                     "test_accuracy": model_accuracy(model, X_test, y_test)})
     return pd.DataFrame(rows)
 
 
 def scaled_recurrent_regressors(seeds, gain, seq_len, units=16, n_features=2):
-    """GRU regressors ``Input(seq_len, n_features) → GRU(units) → Dense(1)``, one per seed, with ``U × gain``.
+    """GRU regressors ``Input(seq_len, n_features) → GRU(units) → Dense(1)``, one per seed, with
+    ``U × gain``.
 
     The recurrent kernel ``U`` (``(u, 3u)``, Keras's orthogonal default) is multiplied by
     ``gain``: large gains make the state dynamics unstable and the gradients explode.
@@ -157,13 +164,15 @@ def future_symbol_task(n, T, ahead, rng, n_symbols=4):
 
 def packed_sequence_gru(seeds, n_features, units, n_classes, *, bidirectional=False, stateful=False,
                         batch_size=None, steps=None, crop_end=0, learning_rate=1e-2):
-    """One per-step classifier ``GRU(units, return_sequences) → Dense(n_classes)`` per seed, packed into one model.
+    """One per-step classifier ``GRU(units, return_sequences) → Dense(n_classes)`` per seed, packed
+    into one model.
 
     Input ``(B, T, S·d)`` (seed ``s`` reads features ``s·d …``), output ``(B, T − crop_end, S, C)``
     softmax; the loss sums each seed's mean cross-entropy. Seed ``s`` starts from the weights a
     stand-alone layer draws after ``set_random_seed(s)`` (packed block-diagonally, as in
-    ``grucourse.training.packing``). ``bidirectional=True`` packs ``Bidirectional(GRU(units))`` (merge mode concat): each
-    direction is block-diagonal and the head reads seed ``s``'s forward and backward states.
+    ``grucourse.training.packing``). ``bidirectional=True`` packs ``Bidirectional(GRU(units))``
+    (merge mode concat): each direction is block-diagonal and the head reads seed ``s``'s forward
+    and backward states.
     """
     import keras
 
@@ -172,7 +181,8 @@ def packed_sequence_gru(seeds, n_features, units, n_classes, *, bidirectional=Fa
     per_seed = []
     for s in seeds:
         keras.utils.set_random_seed(s)
-        layers = [keras.layers.GRU(u, return_sequences=True) for _ in range(2 if bidirectional else 1)]
+        layers = [keras.layers.GRU(u, return_sequences=True)
+                  for _ in range(2 if bidirectional else 1)]
         for layer in layers:
             layer.build((None, None, d))
         head = keras.layers.Dense(C)
@@ -192,7 +202,8 @@ def packed_sequence_gru(seeds, n_features, units, n_classes, *, bidirectional=Fa
     if bidirectional:
         bwd, bwd_w = packed_gru(1, go_backwards=True)
         # what Bidirectional computes (it cannot clone the block-diagonal constraints):
-        h_bwd = keras.layers.Lambda(lambda t: keras.ops.flip(t, axis=1))(bwd(inputs))  # (B, T, S·u), in time order
+        # (B, T, S·u), in time order
+        h_bwd = keras.layers.Lambda(lambda t: keras.ops.flip(t, axis=1))(bwd(inputs))
         h = keras.layers.Concatenate()([fwd(inputs), h_bwd])  # (B, T, 2·S·u): [fwd | bwd]
     else:
         h = fwd(inputs)  # (B, T, S·u)
@@ -208,7 +219,8 @@ def packed_sequence_gru(seeds, n_features, units, n_classes, *, bidirectional=Fa
     if bidirectional:
         bwd.set_weights(pack_weights(bwd_w, 3))
     kernels = [hw[0] for _, hw in per_seed]  # S x (n_dir·u, C)
-    head.set_weights([np.vstack([pack_kernels([k[i * u : (i + 1) * u] for k in kernels], 1) for i in range(n_dir)]),
+    head.set_weights([np.vstack([pack_kernels([k[i * u : (i + 1) * u] for k in kernels], 1)
+                                 for i in range(n_dir)]),
                       np.concatenate([hw[1] for _, hw in per_seed])])  # (n_dir·S·u, S·C), (S·C,)
 
     def summed_cross_entropy(y_true, y_pred):  # (B, T', S), (B, T', S, C) -> (B, T', S)
@@ -218,8 +230,8 @@ def packed_sequence_gru(seeds, n_features, units, n_classes, *, bidirectional=Fa
     return model
 
 
-def train_blank_recall_inits(lag, seeds, inits, *, units=8, n_train=200, n_test=40, steps=60, batch_size=10,
-                             learning_rate=0.05, n_symbols=4):
+def train_blank_recall_inits(lag, seeds, inits, *, units=8, n_train=200, n_test=40, steps=60,
+                             batch_size=10, learning_rate=0.05, n_symbols=4):
     """Test accuracy after ``steps`` Adam updates on delayed recall across ``lag`` blank steps.
 
     The task is :func:`grucourse.data.tasks.blank_recall_data` with ``T = lag + 1``: a
@@ -238,7 +250,8 @@ def train_blank_recall_inits(lag, seeds, inits, *, units=8, n_train=200, n_test=
     lag = check_int(lag, "lag")
     seeds = check_int_list(seeds, "seeds", 0)
     if not isinstance(inits, dict) or not inits or not all(callable(f) for f in inits.values()):
-        raise TypeError("inits must be a non-empty dict {name: f(layer, seed)}, e.g. memory_inits()")
+        raise TypeError("inits must be a non-empty dict {name: f(layer, seed)}, "
+                        "e.g. memory_inits()")
     keys, models = build_recall_models(lag, seeds, inits, units, n_symbols, learning_rate)
     train = pack_data([blank_recall_data(n_train, lag + 1, np.random.default_rng([s, 1]), n_symbols)
                        for _, s in keys])  # (n_train, T, M*(n_symbols+1)), (n_train, M)

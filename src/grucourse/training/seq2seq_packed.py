@@ -1,8 +1,8 @@
 """Train many tiny encoder–decoders at once: ``S`` seeds of both kinds in one ``tf.function``.
 
-A Keras training step of a tiny model is dominated by a fixed cost per operation. Here every
-weight of the ``S`` Keras models from :func:`grucourse.layers.seq2seq.build_seq2seq` is stacked along a
-new leading axis ``s`` (``kernel (e, 3u)`` becomes ``(S, e, 3u)``) and every operation runs for all
+A Keras training step of a tiny model is dominated by a fixed cost per operation. Here every weight
+of the ``S`` Keras models from :func:`grucourse.layers.seq2seq.build_seq2seq` is stacked along a new
+leading axis ``s`` (``kernel (e, 3u)`` becomes ``(S, e, 3u)``) and every operation runs for all
 seeds at once with an ``einsum`` over ``s``: seed ``s`` reads only its own weights and its own data
 (arrays ``(B, S, ...)``), so it computes exactly what its Keras model computes.
 The loss is the sum over seeds (and over the two kinds) of each seed's mean cross-entropy, and
@@ -68,10 +68,12 @@ class PackedSeq2Seq:
         return tf.gather(tf.reshape(E, (-1, E.shape[2])), ids + offset)  # (S, B, T, e)
 
     def _gru(self, name, x, h, mask=None):
-        """Run the stacked GRU ``name`` over ``x (S, B, T, e)`` from ``h (S, B, u)``: states ``(T, S, B, u)``."""
+        """Run the stacked GRU ``name`` over ``x (S, B, T, e)`` from ``h (S, B, u)``: states
+        ``(T, S, B, u)``."""
         import tensorflow as tf
 
-        W, U, b = self.w[name, 0], self.w[name, 1], self.w[name, 2]  # (S, e, 3u), (S, u, 3u), (S, 2, 3u)
+        # (S, e, 3u), (S, u, 3u), (S, 2, 3u)
+        W, U, b = self.w[name, 0], self.w[name, 1], self.w[name, 2]
         xw = tf.einsum("sbte,sek->tsbk", x, W) + b[None, :, None, 0, :]  # (T, S, B, 3u)
         b_rec = b[:, None, 1, :]  # (S, 1, 3u)
         states = []
@@ -89,15 +91,18 @@ class PackedSeq2Seq:
         return tf.stack(states)  # (T, S, B, u)
 
     def forward(self, src, src_mask, dec_in):
-        """``p(y_t)`` ``(B, S, T', V)`` and the attention weights ``(B, S, T', T)`` (``None`` without attention)."""
+        """``p(y_t)`` ``(B, S, T', V)`` and the attention weights ``(B, S, T', T)`` (``None``
+        without attention)."""
         import tensorflow as tf
 
         src_sbt = tf.transpose(src, (1, 0, 2))  # (S, B, T)
         mask_sbt = tf.transpose(tf.cast(src_mask, tf.float32), (1, 0, 2))  # (S, B, T)
         B = tf.shape(src)[0]
-        h_all = self._gru("encoder", self._embed("src_embedding", src_sbt), tf.zeros((self.S, B, self.units)),
+        h_all = self._gru("encoder", self._embed("src_embedding", src_sbt),
+                          tf.zeros((self.S, B, self.units)),
                           tf.transpose(mask_sbt, (2, 0, 1))[..., None])  # (T, S, B, u)
-        s = self._gru("decoder", self._embed("tgt_embedding", tf.transpose(dec_in, (1, 0, 2))), h_all[-1])
+        s = self._gru("decoder", self._embed("tgt_embedding", tf.transpose(dec_in, (1, 0, 2))),
+                      h_all[-1])
         s = tf.transpose(s, (1, 2, 0, 3))  # (S, B, T', u)
         a = None
         if self.kind == "attention":
@@ -106,12 +111,14 @@ class PackedSeq2Seq:
             k = tf.einsum("sbtu,suk->sbtk", h_sbt, self.w["W_k", 0])  # (S, B, T, u)
             e = tf.einsum("sbqtk,sk->sbqt", tf.tanh(q[:, :, :, None] + k[:, :, None]),
                           self.w["attention", 0])  # (S, B, T', T): e_tj = v . tanh(q_t + k_j)
-            e = tf.where(mask_sbt[:, :, None, :] > 0, e, e - 1e9)  # (S, B, T', T): pads get weight ~0
+            # (S, B, T', T): pads get weight ~0
+            e = tf.where(mask_sbt[:, :, None, :] > 0, e, e - 1e9)
             a = tf.nn.softmax(e, axis=-1)  # (S, B, T', T)
             c = tf.matmul(a, h_sbt)  # (S, B, T', u)
             s = tf.concat([s, c], axis=-1)  # (S, B, T', 2u)
             a = tf.transpose(a, (1, 0, 2, 3))  # (B, S, T', T)
-        logits = tf.einsum("sbqk,skv->bsqv", s, self.w["head", 0]) + self.w["head", 1][None, :, None]
+        logits = (tf.einsum("sbqk,skv->bsqv", s, self.w["head", 0])
+                  + self.w["head", 1][None, :, None])
         return tf.nn.softmax(logits, axis=-1), a  # (B, S, T', V)
 
     def probs(self, src, dec_in, src_mask=None):
@@ -119,7 +126,8 @@ class PackedSeq2Seq:
         import tensorflow as tf
 
         src = np.asarray(src, dtype=np.int32)
-        mask = (src != 0).astype(np.float32) if src_mask is None else np.asarray(src_mask, np.float32)
+        mask = ((src != 0).astype(np.float32) if src_mask is None
+                else np.asarray(src_mask, np.float32))
         if getattr(self, "_compiled", None) is None:
             self._compiled = tf.function(self.forward)
         return self._compiled(src, mask, np.asarray(dec_in, dtype=np.int32))[0].numpy()
@@ -127,13 +135,16 @@ class PackedSeq2Seq:
     def attention_weights(self, src, dec_in):
         """numpy attention weights ``a_{t,j}`` ``(B, S, T', T)`` (attention models only)."""
         if self.kind != "attention":
-            raise ValueError("attention_weights needs a packed model of kind 'attention', this one is 'plain'")
+            raise ValueError("attention_weights needs a packed model of kind 'attention', "
+                             "this one is 'plain'")
         src = np.asarray(src, dtype=np.int32)
-        return self.forward(src, (src != 0).astype(np.float32), np.asarray(dec_in, dtype=np.int32))[1].numpy()
+        return self.forward(src, (src != 0).astype(np.float32),
+                            np.asarray(dec_in, dtype=np.int32))[1].numpy()
 
 
 def masked_cross_entropy(probs, target, tgt_mask):
-    """Sum over seeds of each seed's mean ``−log p(y_t = target_t)`` over real target tokens: a scalar."""
+    """Sum over seeds of each seed's mean ``−log p(y_t = target_t)`` over real target tokens:
+    a scalar."""
     import tensorflow as tf
 
     p = tf.gather(probs, target, batch_dims=3)  # (B, S, T'): the target's probability
@@ -145,33 +156,38 @@ def seed_data(seed, n, max_len, split, length=None) -> Pairs:
     """Pairs from the stream ``(seed, split)``: train and test never share a stream."""
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-    rng = np.random.default_rng([seed, 0 if split == "train" else 1, 0 if length is None else length])
+    rng = np.random.default_rng([seed, 0 if split == "train" else 1,
+                                 0 if length is None else length])
     return reversal_pairs(n, rng, max_len, length=length)
 
 
-def train_packed_seq2seq(seeds, *, kinds=KINDS, units=None, embed_dim=8, max_len=12, steps=600, batch_size=64,
-                 learning_rate=1e-2, n_train=8000):
-    """Train one model per ``kind`` and seed on reversal (lengths ``1 .. max_len``); all in one ``tf.function``.
+def train_packed_seq2seq(seeds, *, kinds=KINDS, units=None, embed_dim=8, max_len=12, steps=600,
+                         batch_size=64, learning_rate=1e-2, n_train=8000):
+    """Train one model per ``kind`` and seed on reversal (lengths ``1 .. max_len``); all in one
+    ``tf.function``.
 
-    ``units``: ``{kind: units}``. Model ``(kind, s)`` starts from the weights ``build_seq2seq`` draws
-    after ``keras.utils.set_random_seed(s)`` and sees the training pairs of seed ``s`` (the same pairs
-    for both kinds, so the comparison is paired). Returns ``{kind: PackedSeq2Seq}``.
+    ``units``: ``{kind: units}``. Model ``(kind, s)`` starts from the weights ``build_seq2seq``
+    draws after ``keras.utils.set_random_seed(s)`` and sees the training pairs of seed ``s`` (the
+    same pairs for both kinds, so the comparison is paired). Returns ``{kind: PackedSeq2Seq}``.
     """
     import keras
     import tensorflow as tf
 
     seeds = list(seeds)
     if (not seeds or len(set(seeds)) != len(seeds)
-            or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0 for s in seeds)):
+            or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0
+                   for s in seeds)):
         raise ValueError(f"seeds must be distinct non-negative integers, got {seeds}")
-    for value, name in ((steps, "steps"), (batch_size, "batch_size"), (n_train, "n_train"), (max_len, "max_len")):
+    for value, name in ((steps, "steps"), (batch_size, "batch_size"), (n_train, "n_train"),
+                        (max_len, "max_len")):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
     if n_train < batch_size:
         raise ValueError(f"n_train={n_train} is smaller than batch_size={batch_size}")
     kinds = [check_seq2seq_kind(k) for k in kinds]
     if not isinstance(units, dict) or set(units) != set(kinds):
-        raise ValueError(f"units must be a dict with one entry per kind in {list(kinds)}, got {units!r}")
+        raise ValueError(f"units must be a dict with one entry per kind in {list(kinds)}, "
+                         f"got {units!r}")
     packed = {}
     for kind in kinds:
         models = []
@@ -179,15 +195,16 @@ def train_packed_seq2seq(seeds, *, kinds=KINDS, units=None, embed_dim=8, max_len
             keras.utils.set_random_seed(s)
             models.append(build_seq2seq(kind, units[kind], embed_dim))
         packed[kind] = PackedSeq2Seq(models, kind)
-    data = stack_pairs([seed_data(s, n_train, max_len, "train") for s in seeds])  # arrays (n, S, ...)
+    data = stack_pairs([seed_data(s, n_train, max_len, "train")
+                        for s in seeds])  # arrays (n, S, ...)
     variables = [v for kind in kinds for v in packed[kind].variables]
     optimizer = keras.optimizers.Adam(learning_rate)
 
     @tf.function
     def step(src, src_mask, dec_in, target, tgt_mask):
         with tf.GradientTape() as tape:
-            loss = tf.add_n([masked_cross_entropy(packed[k].forward(src, src_mask, dec_in)[0], target, tgt_mask)
-                             for k in kinds])
+            loss = tf.add_n([masked_cross_entropy(packed[k].forward(src, src_mask, dec_in)[0],
+                                                  target, tgt_mask) for k in kinds])
         optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
         return loss
 
@@ -197,12 +214,14 @@ def train_packed_seq2seq(seeds, *, kinds=KINDS, units=None, embed_dim=8, max_len
         if i % per_epoch == 0:
             order = rng.permutation(n_train)  # (n_train,): a new shuffle every epoch
         idx = order[(i % per_epoch) * batch_size:][:batch_size]  # (batch_size,)
-        step(data.src[idx], data.src_mask[idx], data.dec_in[idx], data.target[idx], data.tgt_mask[idx])
+        step(data.src[idx], data.src_mask[idx], data.dec_in[idx], data.target[idx],
+             data.tgt_mask[idx])
     return packed
 
 
 def evaluate_by_length(packed, seeds, lengths, *, n_test=100, max_len=12):
-    """Greedy and teacher-forced accuracies of every packed model on ``n_test`` unseen pairs per length.
+    """Greedy and teacher-forced accuracies of every packed model on ``n_test`` unseen pairs per
+    length.
 
     Returns a ``pandas.DataFrame`` with one row per (kind, length, seed) and columns
     ``sequence_accuracy``, ``token_accuracy`` (both under greedy decoding) and
@@ -213,16 +232,19 @@ def evaluate_by_length(packed, seeds, lengths, *, n_test=100, max_len=12):
     import pandas as pd
 
     seeds, lengths = list(seeds), list(lengths)
-    if not lengths or any(isinstance(L, bool) or not isinstance(L, (int, np.integer)) or not 1 <= L <= max_len
-                          for L in lengths):
+    if not lengths or any(isinstance(L, bool) or not isinstance(L, (int, np.integer))
+                          or not 1 <= L <= max_len for L in lengths):
         raise ValueError(f"lengths must be integers in 1..max_len={max_len}, got {lengths}")
-    tests = [stack_pairs([seed_data(s, n_test, max_len, "test", length=L) for s in seeds]) for L in lengths]
-    src = np.concatenate([t.src for t in tests])  # (n_test * n_lengths, S, T): one greedy run for all
+    tests = [stack_pairs([seed_data(s, n_test, max_len, "test", length=L) for s in seeds])
+             for L in lengths]
+    # (n_test * n_lengths, S, T): one greedy run for all
+    src = np.concatenate([t.src for t in tests])
     dec_in = np.concatenate([t.dec_in for t in tests])  # (n_test * n_lengths, S, T + 1)
     rows = []
     for kind, model in packed.items():
         if model.S != len(seeds):
-            raise ValueError(f"the packed {kind} model holds {model.S} seeds, but {len(seeds)} seeds were given")
+            raise ValueError(f"the packed {kind} model holds {model.S} seeds, "
+                             f"but {len(seeds)} seeds were given")
         greedy = greedy_decode(model.probs, src, max_len + 1)  # (n, S, T + 1)
         forced = model.probs(src, dec_in).argmax(-1)  # (n, S, T + 1)
         for i, (L, test) in enumerate(zip(lengths, tests, strict=True)):
@@ -231,22 +253,25 @@ def evaluate_by_length(packed, seeds, lengths, *, n_test=100, max_len=12):
             tok = token_accuracy(greedy[part], test, axis=(0, 2))  # (S,)
             tf_tok = token_accuracy(forced[part], test, axis=(0, 2))  # (S,)
             rows += [{"kind": kind, "length": L, "seed": s, "sequence_accuracy": float(seq[j]),
-                      "token_accuracy": float(tok[j]), "teacher_forced_token_accuracy": float(tf_tok[j])}
+                      "token_accuracy": float(tok[j]),
+                      "teacher_forced_token_accuracy": float(tf_tok[j])}
                      for j, s in enumerate(seeds)]
     return pd.DataFrame(rows)
 
 
 def mean_with_interval(df, column, by=("kind", "length")):
-    """Mean of ``column`` over seeds for every group ``by``, with its 95% Student-t interval (``low``, ``high``)."""
+    """Mean of ``column`` over seeds for every group ``by``, with its 95% Student-t interval
+    (``low``, ``high``)."""
     from scipy import stats
 
     def summary(x):
         x = np.asarray(x, dtype=float)  # (n_seeds,)
-        half = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)) if len(x) > 1 else np.nan
+        half = (stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)) if len(x) > 1
+                else np.nan)
         return {"mean": x.mean(), "low": x.mean() - half, "high": x.mean() + half, "seeds": len(x)}
 
     import pandas as pd
 
-    rows = [{**dict(zip(by, key if isinstance(key, tuple) else (key,), strict=True)), **summary(g[column])}
-            for key, g in df.groupby(list(by), sort=False)]
+    rows = [{**dict(zip(by, key if isinstance(key, tuple) else (key,), strict=True)),
+             **summary(g[column])} for key, g in df.groupby(list(by), sort=False)]
     return pd.DataFrame(rows)

@@ -5,8 +5,9 @@
     x (T, d) → GRU_1 → … → GRU_L → Dense
 
 where every GRU has ``u`` units and all but the last return their whole sequence. With
-``residual=True`` layer ``l ≥ 2`` adds its input to its output, ``h^l_t = h^{l−1}_t + GRU_l(h^{l−1})_t``
-(both are ``u``-dimensional; the first layer maps ``d → u`` and has no shortcut).
+``residual=True`` layer ``l ≥ 2`` adds its input to its output,
+``h^l_t = h^{l−1}_t + GRU_l(h^{l−1})_t`` (both are ``u``-dimensional; the first layer maps
+``d → u`` and has no shortcut).
 The copies are packed as in :mod:`grucourse.training.packing`: layer ``l`` has ``S·u`` units with
 block-diagonal kernels, seed ``s`` reads input features ``s·d …`` and owns output block ``s``.
 Every gate acts element-wise, so block ``s`` computes what the stand-alone stack of seed ``s``
@@ -36,12 +37,13 @@ def _check_rate(value, name):
 def stack_params(n_features, units, layers, n_outputs=1):
     """Parameters of one seed's stack: ``3u(d + u + 2) + (L − 1)·3u(2u + 2) + (u + 1)·C``."""
     d, u, L, C = (check_int(v, k) for v, k in ((n_features, "n_features"), (units, "units"),
-                                                        (layers, "layers"), (n_outputs, "n_outputs")))
+                                               (layers, "layers"), (n_outputs, "n_outputs")))
     return 3 * u * (d + u + 2) + (L - 1) * 3 * u * (2 * u + 2) + (u + 1) * C
 
 
 def units_for_stack(n_features, layers, budget, n_outputs=1):
-    """The largest ``u`` whose ``layers``-deep stack (:func:`stack_params`) has at most ``budget`` parameters."""
+    """The largest ``u`` whose ``layers``-deep stack (:func:`stack_params`) has at most ``budget``
+    parameters."""
     budget = check_int(budget, "budget")
     if stack_params(n_features, 1, layers, n_outputs) > budget:
         raise ValueError(f"budget={budget} is below the smallest {layers}-layer stack")
@@ -52,7 +54,8 @@ def units_for_stack(n_features, layers, budget, n_outputs=1):
 
 
 def _stand_alone(seed, d, layers, units, n_outputs):
-    """The weights of one seed's stack ``[[kernel, recurrent, bias] per layer], [head kernel, bias]``.
+    """The weights of one seed's stack
+    ``[[kernel, recurrent, bias] per layer], [head kernel, bias]``.
 
     They are the weights that ``GRU(units)`` layers and a ``Dense`` head, created in order after
     ``set_random_seed(seed)``, draw when they are built: each layer's own initializers (which
@@ -60,16 +63,16 @@ def _stand_alone(seed, d, layers, units, n_outputs):
     without the cost of creating variables.
     """
     import keras
-
     keras.utils.set_random_seed(seed)
     grus = [keras.layers.GRU(units, return_sequences=i < layers - 1) for i in range(layers)]
     head = keras.layers.Dense(n_outputs)
     weights = []
     for i, g in enumerate(grus):
         cell = g.cell
-        weights.append([np.asarray(cell.kernel_initializer((d if i == 0 else units, 3 * units))),  # (d, 3u)
-                        np.asarray(cell.recurrent_initializer((units, 3 * units))),  # (u, 3u)
-                        np.asarray(cell.bias_initializer((2, 3 * units)))])  # (2, 3u): reset_after
+        weights.append([
+            np.asarray(cell.kernel_initializer((d if i == 0 else units, 3 * units))),  # (d, 3u)
+            np.asarray(cell.recurrent_initializer((units, 3 * units))),  # (u, 3u)
+            np.asarray(cell.bias_initializer((2, 3 * units)))])  # (2, 3u): reset_after
     return weights, [np.asarray(head.kernel_initializer((units, n_outputs))),  # (u, C)
                      np.asarray(head.bias_initializer((n_outputs,)))]  # (C,)
 
@@ -101,7 +104,8 @@ def _check_arms(arms):
 
 def packed_stacks(seeds, n_features, arms, *, n_outputs=None, dropout=0.0, recurrent_dropout=0.0,
                   learning_rate=1e-2):
-    """One model holding, for every arm ``(layers, units, residual)`` and every seed, its own GRU stack.
+    """One model holding, for every arm ``(layers, units, residual)`` and every seed, its own GRU
+    stack.
 
     Input ``(B, T, S·d)``: seed ``s`` reads features ``s·d …``, and every arm of seed ``s`` reads
     the same features (paired data). Members are ordered arm-major, ``m = a·S + s``. Output
@@ -113,11 +117,11 @@ def packed_stacks(seeds, n_features, arms, *, n_outputs=None, dropout=0.0, recur
     shares them (a model per setting compares rates).
     """
     import keras
-
     seeds = check_int_list(seeds, "seeds", 0)
     arms = _check_arms(arms)
     d = check_int(n_features, "n_features")
-    p_in, p_rec = _check_rate(dropout, "dropout"), _check_rate(recurrent_dropout, "recurrent_dropout")
+    p_in, p_rec = (_check_rate(dropout, "dropout"),
+                   _check_rate(recurrent_dropout, "recurrent_dropout"))
     regression = n_outputs is None
     C = 1 if regression else check_int(n_outputs, "n_outputs", 2)
     S = len(seeds)
@@ -146,37 +150,45 @@ def packed_stacks(seeds, n_features, arms, *, n_outputs=None, dropout=0.0, recur
         out = gru(h)  # (B, T, width)
         residual = [m for m in here if layer > 0 and arms[members[m][0]][2]]
         if residual:  # h^l = h^{l-1} + GRU_l(h^{l-1}) for those members
-            P = _place([np.eye(units[m]) for m in residual], [prev_cols[m] for m in residual],
-                       [cols[here.index(m)] for m in residual], prev_width, width, 1)  # (W_{l-1}, W_l)
-            out = keras.layers.Add()([out, keras.layers.Lambda(lambda t, P=P: keras.ops.matmul(t, P))(h)])
+            P = _place([np.eye(units[m]) for m in residual],
+                       [prev_cols[m] for m in residual], [cols[here.index(m)] for m in residual],
+                       prev_width, width, 1)  # (W_{l-1}, W_l)
+            out = keras.layers.Add()([out, keras.layers.Lambda(
+                lambda t, P=P: keras.ops.matmul(t, P))(h)])
         ending = [m for m in here if depth[m] == layer + 1]
         if ending:  # their last states, moved to their place in the head input
             Q = _place([np.eye(units[m]) for m in ending], [cols[here.index(m)] for m in ending],
                        [(int(final_at[m]), units[m]) for m in ending], width, int(final_at[-1]), 1)
-            last_states.append(keras.layers.Lambda(lambda t, Q=Q: keras.ops.matmul(t[:, -1, :], Q))(out))
+            last_states.append(keras.layers.Lambda(
+                lambda t, Q=Q: keras.ops.matmul(t[:, -1, :], Q))(out))
         grus.append((gru, here, rows, cols, n_rows, width))
         prev_cols, prev_width = dict(zip(here, cols, strict=True)), width
         h = out
-    h_final = last_states[0] if len(last_states) == 1 else keras.layers.Add()(last_states)  # (B, Σu)
+    h_final = (last_states[0] if len(last_states) == 1
+               else keras.layers.Add()(last_states))  # (B, Σu)
     head_cols = [(m * C, C) for m in range(len(members))]
     head_rows = [(int(final_at[m]), units[m]) for m in range(len(members))]
     head = keras.layers.Dense(len(members) * C, kernel_constraint=block_diagonal(
-        _place([np.ones((u, C)) for u in units], head_rows, head_cols, int(final_at[-1]), len(members) * C, 1)))
+        _place([np.ones((u, C)) for u in units], head_rows, head_cols, int(final_at[-1]),
+               len(members) * C, 1)))
     logits = head(h_final)  # (B, M·C)
     if regression:
         outputs = logits  # (B, M)
     else:
-        outputs = keras.layers.Softmax(axis=-1)(keras.layers.Reshape((len(members), C))(logits))  # (B, M, C)
+        outputs = keras.layers.Softmax(axis=-1)(
+            keras.layers.Reshape((len(members), C))(logits))  # (B, M, C)
     model = keras.Model(inputs, outputs)
     for layer, (gru, here, rows, cols, n_rows, width) in enumerate(grus):
-        w = [weights[m][0][layer] for m in here]  # [kernel (r, 3u), recurrent (u, 3u), bias (2, 3u)]
-        bias = np.concatenate([_place([b[2][k : k + 1] for b in w], [(0, 1)] * len(w), cols, 1, width, 3)
-                               for k in range(2)])  # (2, 3·width)
+        # [kernel (r, 3u), recurrent (u, 3u), bias (2, 3u)]
+        w = [weights[m][0][layer] for m in here]
+        bias = np.concatenate([_place([b[2][k : k + 1] for b in w], [(0, 1)] * len(w), cols, 1,
+                                      width, 3) for k in range(2)])  # (2, 3·width)
         gru.set_weights([_place([b[0] for b in w], rows, cols, n_rows, width, 3),
                          _place([b[1] for b in w], cols, cols, width, width, 3), bias])
+    # (Σu, M·C), (M·C,)
     head.set_weights([_place([weights[m][1][0] for m in range(len(members))], head_rows, head_cols,
                              int(final_at[-1]), len(members) * C, 1),
-                      np.concatenate([weights[m][1][1] for m in range(len(members))])])  # (Σu, M·C), (M·C,)
+                      np.concatenate([weights[m][1][1] for m in range(len(members))])])
     model.compile(optimizer=keras.optimizers.Adam(learning_rate),
                   loss=_summed_loss(len(members), len(arms), regression))
     model.arms, model.seeds = arms, seeds
@@ -192,36 +204,38 @@ def _summed_loss(n_members, n_arms, regression):
     import keras
 
     def summed_loss(y_true, y_pred):  # (B, S), (B, M[, C]) -> (B, M): mean · M = sum over members
-        y_true = keras.ops.tile(y_true, (1, n_arms))  # (B, M): arm a of seed s answers seed s's target
+        # (B, M): arm a of seed s answers seed s's target
+        y_true = keras.ops.tile(y_true, (1, n_arms))
         if regression:
             return n_members * keras.ops.square(y_pred - keras.ops.cast(y_true, y_pred.dtype))
         return n_members * keras.losses.sparse_categorical_crossentropy(y_true, y_pred)
-
     return summed_loss
 
 
 def seed_blocks(sets):
-    """Stack per-seed data ``[(X_s (n, T, d), y_s (n,) or (n, 1)), …]`` into ``X (n, T, S·d)``, ``y (n, S)``."""
+    """Stack per-seed data ``[(X_s (n, T, d), y_s (n,) or (n, 1)), …]`` into ``X (n, T, S·d)``,
+    ``y (n, S)``."""
     sets = list(sets)
     if not sets:
         raise ValueError("sets is empty: give one (X, y) pair per seed")
     X = [np.asarray(x, dtype=np.float32) for x, _ in sets]
     y = [np.asarray(t).reshape(len(t)) for _, t in sets]
     if len({x.shape for x in X}) != 1 or any(x.ndim != 3 for x in X):
-        raise ValueError(f"every X must have the same shape (n, T, d), got {sorted({x.shape for x in X})}")
+        raise ValueError(f"every X must have the same shape (n, T, d), "
+                         f"got {sorted({x.shape for x in X})}")
     if any(len(t) != len(X[0]) for t in y):
         raise ValueError("every y must hold one target per sequence of its X")
     return np.concatenate(X, axis=2), np.stack(y, axis=1)  # (n, T, S·d), (n, S)
 
 
 def update_step(model):
-    """The compiled Adam update ``step(x (b, T, S·d), y (b, S)) → loss`` of a packed model (built once).
+    """The compiled Adam update ``step(x (b, T, S·d), y (b, S)) → loss`` of a packed model
+    (built once).
 
     The loss is the sum over members of each member's mean loss; the optimizer re-applies the
     block-diagonal constraints after every update.
     """
     import tensorflow as tf
-
     if not hasattr(model, "arms"):
         raise TypeError("model must come from packed_stacks or packed_stack")
     if getattr(model, "course_update_step", None) is None:
@@ -248,7 +262,6 @@ def fit_stack(model, X, y, *, epochs, batch_size=32, seed=0):
     """
     import keras
     import tensorflow as tf
-
     epochs = check_int(epochs, "epochs")
     b = check_int(batch_size, "batch_size")
     seed = check_int(seed, "seed", 0)
@@ -269,12 +282,14 @@ def fit_stack(model, X, y, *, epochs, batch_size=32, seed=0):
 
 
 def stack_scores(model, X, y):
-    """Scores ``(A, S)`` of every arm and seed on ``X (n, T, S·d)``, ``y (n, S)``: accuracy, or MSE for regression."""
+    """Scores ``(A, S)`` of every arm and seed on ``X (n, T, S·d)``, ``y (n, S)``: accuracy, or MSE
+    for regression."""
     X = np.asarray(X, dtype=np.float32)  # (n, T, S·d)
     y = np.asarray(y)  # (n, S)
     A, S = len(model.arms), len(model.seeds)
     if X.ndim != 3 or y.shape != (len(X), S):
-        raise ValueError(f"X must be (n, T, S·d) and y (n, {S}) for {S} seeds, got {X.shape} and {y.shape}")
+        raise ValueError(f"X must be (n, T, S·d) and y (n, {S}) for {S} seeds, "
+                         f"got {X.shape} and {y.shape}")
     out = np.concatenate([np.asarray(model(X[i : i + 1024], training=False))
                           for i in range(0, len(X), 1024)])  # (n, A·S, C) or (n, A·S)
     y = np.tile(y, (1, A))  # (n, A·S)

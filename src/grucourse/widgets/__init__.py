@@ -1,1 +1,2 @@
-"""widgets: each widget's Python, JavaScript and CSS side by side (anywidget). Imports: foundation, core, display."""
+"""widgets: each widget's Python, JavaScript and CSS side by side (anywidget).
+Imports: foundation, core, display."""

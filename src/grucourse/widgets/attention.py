@@ -53,7 +53,8 @@ def attention_payload(weights, source, output, digits: int = 3) -> dict:
     if not np.all(np.isfinite(w)):
         raise ValueError("weights hold NaN or infinite values")
     if w.min() < -1e-6 or w.max() > 1 + 1e-6:
-        raise ValueError(f"weights must lie in [0, 1], got values from {w.min():.3g} to {w.max():.3g}")
+        raise ValueError(f"weights must lie in [0, 1], "
+                         f"got values from {w.min():.3g} to {w.max():.3g}")
     sums = w.sum(axis=1)  # (T_out,)
     if not np.allclose(sums, 1.0, atol=1e-3):
         worst = int(np.argmax(np.abs(sums - 1.0)))

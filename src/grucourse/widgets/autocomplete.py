@@ -1,12 +1,12 @@
 """Live autocomplete: a trained character-level GRU that runs in the reader's browser.
 
-:func:`autocomplete` puts the weights of a GRU language model (see :mod:`grucourse.training.lm_packed`)
-into the state of an `anywidget <https://anywidget.dev>`_ view, rounded to a few significant
-digits to keep the page light. Its JavaScript (``autocomplete.js``, shipped in this package) runs
-the GRU one character at a time as the reader types, in JupyterLab and on the static book page
-(no kernel), shows the most likely next characters and the update and reset gates of the last
-characters. The weights are sent in the source chapter's convention
-``h_t = (1 - z_t) h_{t-1} + z_t h~_t`` (Keras's ``z`` is ``1 - z``).
+:func:`autocomplete` puts the weights of a GRU language model (see
+:mod:`grucourse.training.lm_packed`) into the state of an `anywidget <https://anywidget.dev>`_
+view, rounded to a few significant digits to keep the page light. Its JavaScript
+(``autocomplete.js``, shipped in this package) runs the GRU one character at a time as the reader
+types, in JupyterLab and on the static book page (no kernel), shows the most likely next
+characters and the update and reset gates of the last characters. The weights are sent in the
+source chapter's convention ``h_t = (1 - z_t) h_{t-1} + z_t h~_t`` (Keras's ``z`` is ``1 - z``).
 :func:`reference_run` is the numpy run of exactly the shipped (rounded) weights, the ground truth
 of the JavaScript tests.
 """
@@ -40,8 +40,10 @@ class Autocomplete(anywidget.AnyWidget):
     title = traitlets.Unicode("").tag(sync=True)
 
 
-def autocomplete_payload(params: GRUParams, W_head, b_head, alphabet: str, digits: int = 4) -> dict:
-    """The JSON the browser runs: ``alphabet``, the GRU (source convention) and the head, rounded.
+def autocomplete_payload(params: GRUParams, W_head, b_head, alphabet: str,
+                         digits: int = 4) -> dict:
+    """The JSON the browser runs: ``alphabet``, the GRU (source convention) and the head,
+    rounded.
 
     ``params`` is a one-hot-input GRU with ``reset_after`` (``d = len(alphabet)``); ``W_head``
     ``(u, V)`` and ``b_head`` ``(V,)`` map a state to next-character logits.
@@ -52,9 +54,12 @@ def autocomplete_payload(params: GRUParams, W_head, b_head, alphabet: str, digit
         raise ValueError("alphabet must be a str of at least 2 distinct characters")
     V, u = len(alphabet), params.units
     if params.input_size != V:
-        raise ValueError(f"the GRU reads {params.input_size} features, the alphabet has {V} characters")
+        raise ValueError(
+            f"the GRU reads {params.input_size} features, the alphabet has {V} characters"
+        )
     if not params.reset_after:
-        raise ValueError("the browser GRU implements reset_after=True (Keras's default); got reset_after=False")
+        raise ValueError("the browser GRU implements reset_after=True (Keras's default); "
+                         "got reset_after=False")
     W_head, b_head = np.asarray(W_head, dtype=float), np.asarray(b_head, dtype=float)
     if W_head.shape != (u, V) or b_head.shape != (V,):
         raise ValueError(f"the head must be W_head ({u}, {V}) and b_head ({V},), "
@@ -67,15 +72,19 @@ def autocomplete_payload(params: GRUParams, W_head, b_head, alphabet: str, digit
 
 
 def payload_model(payload: dict):
-    """The numpy model of exactly the shipped weights: ``(GRUParams, W_head (u, V), b_head (V,))``."""
+    """The numpy model of exactly the shipped weights:
+    ``(GRUParams, W_head (u, V), b_head (V,))``."""
     g = payload["gru"]
-    params = GRUParams(**{k: np.array(g[k]) for g_ in "zrh" for k in (f"W_{g_}", f"U_{g_}", f"b_{g_}")},
-                       b_hh=np.array(g["b_hh"]), convention=g["convention"], reset_after=g["reset_after"])
+    params = GRUParams(**{k: np.array(g[k])
+                          for g_ in "zrh" for k in (f"W_{g_}", f"U_{g_}", f"b_{g_}")},
+                       b_hh=np.array(g["b_hh"]), convention=g["convention"],
+                       reset_after=g["reset_after"])
     return params, np.array(payload["W_head"]), np.array(payload["b_head"])
 
 
 def reference_run(payload: dict, text: str) -> dict:
-    """numpy's ``z, r, h`` ``(T, u)`` and next-character ``probs`` ``(T, V)`` for ``text`` under the payload.
+    """numpy's ``z, r, h`` ``(T, u)`` and next-character ``probs`` ``(T, V)`` for ``text`` under
+    the payload.
 
     ``text`` is lower-cased and characters outside the alphabet are skipped, as the browser does.
     """
@@ -96,9 +105,11 @@ def top_k(probs, alphabet: str, k: int = 5) -> list[tuple[str, float]]:
     return [(alphabet[int(i)], float(probs[int(i)])) for i in order]
 
 
-def autocomplete(params: GRUParams, W_head, b_head, alphabet: str, text: str = "", top_k: int = 5,
-                 n_last: int = 16, title: str | None = None, digits: int = 4) -> Autocomplete:
-    """The live autocomplete widget for a trained GRU language model (see :func:`autocomplete_payload`).
+def autocomplete(params: GRUParams, W_head, b_head, alphabet: str, text: str = "",
+                 top_k: int = 5, n_last: int = 16, title: str | None = None,
+                 digits: int = 4) -> Autocomplete:
+    """The live autocomplete widget for a trained GRU language model (see
+    :func:`autocomplete_payload`).
 
     ``text`` is typed in at the start; ``top_k`` characters are listed; the gates of the last
     ``n_last`` characters are drawn. Display the result as the last expression of a cell.

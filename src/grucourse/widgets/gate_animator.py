@@ -65,7 +65,8 @@ def gate_animator(model_or_params, x, units=None, title=None, h0=None, conventio
     ----------
     model_or_params : GRUParams, keras.layers.GRU or keras.Model
         The GRU: numpy weights from :mod:`grucourse.core.gru`, a built Keras GRU layer, or a Keras
-        model with exactly one GRU layer (found automatically; layers before it are applied to ``x``).
+        model with exactly one GRU layer (found automatically; layers before it are applied to
+        ``x``).
     x : array (T, d)
         One input sequence (for a batch ``X`` pass ``X[0]``).
     units : list of int, optional
@@ -99,7 +100,8 @@ def animator_from_trace(trace: GateTrace, title=None, speed: int = 10) -> GateAn
 
 
 def params_payload(params: GRUParams) -> dict:
-    """The weights as JSON lists for the browser's GRU step (``W`` ``(d, u)``, ``U`` ``(u, u)``, ``b`` ``(u,)``)."""
+    """The weights as JSON lists for the browser's GRU step (``W`` ``(d, u)``, ``U`` ``(u, u)``,
+    ``b`` ``(u,)``)."""
     if not isinstance(params, GRUParams):
         raise TypeError(f"params must be a GRUParams, got {type(params).__name__}")
     out = {k: np.asarray(getattr(params, k), dtype=float).tolist()
@@ -110,20 +112,25 @@ def params_payload(params: GRUParams) -> dict:
     return out
 
 
-# The hand-set GRU's parameters worth moving (see grucourse.core.handset): name, index, label, range.
+# The hand-set GRU's parameters worth moving (see grucourse.core.handset): name, index, label,
+# range.
 HANDSET_CONTROLS = [
-    {"name": "b_z", "index": [0], "label": "b_z  update-gate bias (low = keep)", "min": -14, "max": 4, "step": 0.5},
-    {"name": "W_z", "index": [2, 0], "label": "W_z  marker \u2192 update gate", "min": 0, "max": 30, "step": 1},
-    {"name": "b_r", "index": [0], "label": "b_r  reset-gate bias (high = use past)", "min": -10, "max": 12,
-     "step": 0.5},
-    {"name": "W_r", "index": [2, 0], "label": "W_r  marker \u2192 reset gate", "min": -30, "max": 0, "step": 1},
-    {"name": "U_h", "index": [0, 0], "label": "U_h  past state \u2192 candidate", "min": -2, "max": 2, "step": 0.1},
+    {"name": "b_z", "index": [0], "label": "b_z  update-gate bias (low = keep)", "min": -14,
+     "max": 4, "step": 0.5},
+    {"name": "W_z", "index": [2, 0], "label": "W_z  marker \u2192 update gate", "min": 0,
+     "max": 30, "step": 1},
+    {"name": "b_r", "index": [0], "label": "b_r  reset-gate bias (high = use past)", "min": -10,
+     "max": 12, "step": 0.5},
+    {"name": "W_r", "index": [2, 0], "label": "W_r  marker \u2192 reset gate", "min": -30,
+     "max": 0, "step": 1},
+    {"name": "U_h", "index": [0, 0], "label": "U_h  past state \u2192 candidate", "min": -2,
+     "max": 2, "step": 0.1},
 ]
 
 
 def gate_playground(params: GRUParams | None = None, x=None, controls=None, marker: int | None = 40,
-                    marker_feature: int | None = 2, value_feature: int | None = 0, k: int = 30, unit: int = 0,
-                    title=None) -> GatePlayground:
+                    marker_feature: int | None = 2, value_feature: int | None = 0, k: int = 30,
+                    unit: int = 0, title=None) -> GatePlayground:
     """Sliders on a tiny GRU's gate parameters, recomputed in the browser by a JavaScript GRU step.
 
     Defaults: the hand-set GRU of :func:`grucourse.core.handset.reset_at_marker_params` on a
@@ -145,7 +152,9 @@ def gate_playground(params: GRUParams | None = None, x=None, controls=None, mark
     if x.ndim != 2 or x.shape[0] == 0:
         raise ValueError(f"x must be one non-empty sequence of shape (T, d), got shape {x.shape}")
     if x.shape[1] != params.input_size:
-        raise ValueError(f"x has {x.shape[1]} features per step, the GRU expects d={params.input_size}")
+        raise ValueError(
+            f"x has {x.shape[1]} features per step, the GRU expects d={params.input_size}"
+        )
     if not np.all(np.isfinite(x)):
         raise ValueError("x contains NaN or infinity")
     T = x.shape[0]
@@ -162,14 +171,17 @@ def gate_playground(params: GRUParams | None = None, x=None, controls=None, mark
             raise ValueError(f"control {c['name']}{c.get('index')} starts at {float(value)}, "
                              f"outside its range [{c['min']}, {c['max']}]")
     if marker_feature is not None and not 0 <= marker_feature < x.shape[1]:
-        raise ValueError(f"marker_feature must be a feature index in [0, {x.shape[1]}), got {marker_feature}")
+        raise ValueError(f"marker_feature must be a feature index in [0, {x.shape[1]}), "
+                         f"got {marker_feature}")
     if value_feature is not None and not 0 <= value_feature < x.shape[1]:
-        raise ValueError(f"value_feature must be a feature index in [0, {x.shape[1]}), got {value_feature}")
+        raise ValueError(f"value_feature must be a feature index in [0, {x.shape[1]}), "
+                         f"got {value_feature}")
     if marker is not None and not -1 <= marker < T:
         raise ValueError(f"marker must be a step in [0, {T}) or None, got {marker}")
     if not 1 <= k < T:
         raise ValueError(f"k must be in [1, {T}), got {k}")
     sequence = {"x": round_significant(x, 6).tolist(), "marker_feature": marker_feature,
-                "marker": -1 if marker is None else int(marker), "k": int(k), "unit": int(unit), "write_step": 0,
-                "value_feature": value_feature}
-    return GatePlayground(params=params_payload(params), controls=controls, sequence=sequence, title=title or "")
+                "marker": -1 if marker is None else int(marker), "k": int(k), "unit": int(unit),
+                "write_step": 0, "value_feature": value_feature}
+    return GatePlayground(params=params_payload(params), controls=controls, sequence=sequence,
+                          title=title or "")

@@ -29,7 +29,8 @@ MAX_INPUTS = 32  # only the first MAX_INPUTS input features are drawn
 
 @dataclass(frozen=True)
 class GateTrace:
-    """Per-step values of one sequence: ``x`` ``(T, d)``; ``z, r, h_tilde, h`` ``(T, n)`` for ``units``."""
+    """Per-step values of one sequence: ``x`` ``(T, d)``; ``z, r, h_tilde, h`` ``(T, n)`` for
+    ``units``."""
 
     x: np.ndarray
     z: np.ndarray
@@ -43,24 +44,29 @@ class GateTrace:
         for name in QUANTITIES:
             arr = as_float_array(getattr(self, name), name)
             if arr.ndim != 2:
-                raise ValueError(f"{name} must be a 2-D (time, columns) array, got shape {arr.shape}")
+                raise ValueError(
+                    f"{name} must be a 2-D (time, columns) array, got shape {arr.shape}"
+                )
             if not np.all(np.isfinite(arr)):
                 t, i = (int(v) for v in np.argwhere(~np.isfinite(arr))[0])
-                raise ValueError(f"{name} contains NaN or infinity (first at step {t}, column {i}): "
+                raise ValueError(f"{name} contains NaN or infinity "
+                                 f"(first at step {t}, column {i}): "
                                  "the widget can only draw finite values")
             object.__setattr__(self, name, arr)
         T = self.x.shape[0]
         if T == 0:
             raise ValueError("the sequence is empty (0 time steps): pass at least one step")
         if T > MAX_STEPS:
-            raise ValueError(f"the sequence has {T} steps; at most {MAX_STEPS} are drawn: pass x[:{MAX_STEPS}]")
+            raise ValueError(f"the sequence has {T} steps; at most {MAX_STEPS} are drawn: "
+                             f"pass x[:{MAX_STEPS}]")
         units = tuple(int(u) for u in self.units)
         if len(units) == 0:
             raise ValueError("units is empty: select at least one unit")
         for name in ("z", "r", "h_tilde", "h"):
             shape = getattr(self, name).shape
             if shape != (T, len(units)):
-                raise ValueError(f"{name} has shape {shape}, expected (T, units) = ({T}, {len(units)}) "
+                raise ValueError(f"{name} has shape {shape}, "
+                                 f"expected (T, units) = ({T}, {len(units)}) "
                                  "to match x and units")
         if self.convention not in ("source", "keras"):
             raise ValueError(f"convention must be 'source' or 'keras', got {self.convention!r}")
@@ -70,14 +76,18 @@ class GateTrace:
 def check_units(units, u: int) -> list[int]:
     if units is None:
         if u > MAX_UNITS:
-            raise ValueError(f"the GRU has {u} units; pass units=[...] with at most {MAX_UNITS} of them")
+            raise ValueError(
+                f"the GRU has {u} units; pass units=[...] with at most {MAX_UNITS} of them"
+            )
         return list(range(u))
     if isinstance(units, (int, np.integer)) and not isinstance(units, bool):
         units = [units]
     try:
         chosen = list(units)
     except TypeError:
-        raise TypeError(f"units must be a list of unit indices, got {type(units).__name__}") from None
+        raise TypeError(
+            f"units must be a list of unit indices, got {type(units).__name__}"
+        ) from None
     if not chosen:
         raise ValueError("units is empty: select at least one unit, e.g. units=[0]")
     for i in chosen:
@@ -100,7 +110,8 @@ def gate_trace(params: GRUParams, x, h0=None, units=None, convention: str = "sou
     ``h~_t = tanh(x_t W_h + (r_t * h_{t-1}) U_h + b_h)`` and
     ``h_t = (1 - z_t) h_{t-1} + z_t h~_t`` (source convention; Keras's ``z`` is ``1 - z``).
     With ``params.reset_after`` (Keras's default) the candidate is
-    ``h~_t = tanh(x_t W_h + b_h + r_t * (h_{t-1} U_h + b_hh))``, exactly as :func:`grucourse.core.gru.gru_forward`.
+    ``h~_t = tanh(x_t W_h + b_h + r_t * (h_{t-1} U_h + b_hh))``, exactly as
+    :func:`grucourse.core.gru.gru_forward`.
     ``h0`` is the initial state ``(u,)``; ``units`` selects which units to keep (default: all).
     """
     if not isinstance(params, GRUParams):
@@ -114,7 +125,9 @@ def gate_trace(params: GRUParams, x, h0=None, units=None, convention: str = "sou
     if x.shape[0] == 0:
         raise ValueError("x is an empty sequence (0 time steps): pass at least one step")
     if x.shape[1] != params.input_size:
-        raise ValueError(f"x has {x.shape[1]} features per step, the GRU expects d={params.input_size}")
+        raise ValueError(
+            f"x has {x.shape[1]} features per step, the GRU expects d={params.input_size}"
+        )
     chosen = check_units(units, params.units)
     if h0 is not None:
         h0 = as_float_array(h0, "h0")
@@ -130,7 +143,8 @@ def gate_trace(params: GRUParams, x, h0=None, units=None, convention: str = "sou
 def round_significant(a: np.ndarray, digits: int = 4) -> np.ndarray:
     """Round every entry of ``a`` to ``digits`` significant digits (keeps pages small)."""
     a = np.asarray(a, dtype=np.float64)
-    mag = np.floor(np.log10(np.abs(a), where=a != 0, out=np.zeros_like(a)))  # (...,) exponent of each entry
+    mag = np.floor(np.log10(np.abs(a), where=a != 0,
+                            out=np.zeros_like(a)))  # (...,) exponent of each entry
     scale = 10.0 ** (digits - 1 - mag)  # (...,)
     return np.round(a * scale) / scale
 
@@ -145,9 +159,11 @@ def trace_payload(trace: GateTrace, digits: int = 4) -> dict:
     for k in ("z", "r", "h_tilde", "h"):
         data[k] = round_significant(getattr(trace, k), digits).tolist()
     keep = "z near 0 keeps the past" if trace.convention == "source" else "z near 1 keeps the past"
-    data["note"] = f"Convention: {trace.convention} ({keep}). Values rounded to {digits} significant digits."
+    data["note"] = (f"Convention: {trace.convention} ({keep}). "
+                    f"Values rounded to {digits} significant digits.")
     if trace.x.shape[1] > MAX_INPUTS:
-        data["note"] += f" Only the first {MAX_INPUTS} of {trace.x.shape[1]} input features are drawn."
+        data["note"] += (f" Only the first {MAX_INPUTS} of {trace.x.shape[1]} "
+                         "input features are drawn.")
     return data
 
 
@@ -177,13 +193,15 @@ def resolve_gru(model_or_params, x):
         grus = [lay for lay in _all_layers(obj) if isinstance(lay, keras.layers.GRU)]
         if not grus:
             kinds = sorted({type(lay).__name__ for lay in _all_layers(obj)} - {"InputLayer"})
-            raise ValueError(f"the model has no GRU layer (its layers: {', '.join(kinds) or 'none'}); the gate "
-                             "widgets show a GRU's update and reset gates, so pass a model with one "
-                             "keras.layers.GRU (an LSTM or SimpleRNN has other gates, or none)")
+            raise ValueError("the model has no GRU layer "
+                             f"(its layers: {', '.join(kinds) or 'none'}); the gate "
+                             "widgets show a GRU's update and reset gates, so pass a model with "
+                             "one keras.layers.GRU (an LSTM or SimpleRNN has other gates, or none)")
         if len(grus) > 1:
             names = ", ".join(repr(g.name) for g in grus)
-            raise ValueError(f"the model has {len(grus)} GRU layers ({names}); pass the one to show, e.g. "
-                             f"gate_animator(model.get_layer({grus[0].name!r}), x) with that layer's input")
+            raise ValueError(f"the model has {len(grus)} GRU layers ({names}); pass the one to "
+                             f"show, e.g. gate_animator(model.get_layer({grus[0].name!r}), x) "
+                             "with that layer's input")
         layer = grus[0]
     else:
         raise TypeError(f"expected a keras.layers.GRU or a keras.Model, got {type(obj).__name__}")
@@ -193,7 +211,9 @@ def resolve_gru(model_or_params, x):
     if isinstance(obj, keras.Model) and layer.input is not obj.inputs[0]:
         x = as_float_array(x, "x")
         if x.ndim != 2 or x.shape[0] == 0:
-            raise ValueError(f"x must be one non-empty sequence of shape (T, d), got shape {x.shape}")
+            raise ValueError(
+                f"x must be one non-empty sequence of shape (T, d), got shape {x.shape}"
+            )
         try:
             inputs = obj.inputs[0] if len(obj.inputs) == 1 else obj.inputs
             before = keras.Model(inputs, layer.input)  # the layers in front of the GRU

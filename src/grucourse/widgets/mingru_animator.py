@@ -1,8 +1,10 @@
-"""The course's gate animator on a minGRU: ``z_t``, ``h~_t`` and ``h_t`` (no reset gate, so no r row).
+"""The course's gate animator on a minGRU: ``z_t``, ``h~_t`` and ``h_t`` (no reset gate, so no r
+row).
 
-The values are computed in numpy (:mod:`grucourse.core.mingru`, source convention: ``z`` near 0 keeps
-the past) and drawn by the same browser widget as the GRU's (:class:`grucourse.widgets.gate_animator.GateAnimator`),
-which leaves out the r row when the payload has none.
+The values are computed in numpy (:mod:`grucourse.core.mingru`, source convention: ``z`` near 0
+keeps the past) and drawn by the same browser widget as the GRU's
+(:class:`grucourse.widgets.gate_animator.GateAnimator`), which leaves out the r row when the
+payload has none.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import numpy as np
 
 
 def mingru_trace(params: MinGRUParams, x, units=None) -> dict:
-    """``x`` ``(T, d)``, and ``z``, ``h_tilde``, ``h`` ``(T, n)`` for the chosen units of one sequence."""
+    """``x`` ``(T, d)``, and ``z``, ``h_tilde``, ``h`` ``(T, n)`` for the chosen units of one
+    sequence."""
     if not isinstance(params, MinGRUParams):
         raise TypeError(f"params must be a MinGRUParams, got {type(params).__name__}")
     x = as_float_array(x, "x")
@@ -27,10 +30,12 @@ def mingru_trace(params: MinGRUParams, x, units=None) -> dict:
     z = 1.0 - a[0]  # (T, u)
     h_tilde = np.divide(b[0], z)  # (T, u): b = z h~, and z = sigmoid(.) > 0
     h = mingru_loop(x[None], params)[0]  # (T, u)
-    return {"x": x, "z": z[:, chosen], "h_tilde": h_tilde[:, chosen], "h": h[:, chosen], "units": tuple(chosen)}
+    return {"x": x, "z": z[:, chosen], "h_tilde": h_tilde[:, chosen], "h": h[:, chosen],
+            "units": tuple(chosen)}
 
 
-def mingru_animator(params: MinGRUParams, x, units=None, title=None, speed: int = 10) -> GateAnimator:
+def mingru_animator(params: MinGRUParams, x, units=None, title=None,
+                    speed: int = 10) -> GateAnimator:
     """The gate animator for a minGRU on one sequence ``x`` ``(T, d)``: rows ``x, z, h~, h``."""
     t = mingru_trace(params, x, units)
     # GateTrace checks shapes and finiteness; its r is a placeholder removed from the payload below

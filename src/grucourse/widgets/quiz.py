@@ -1,8 +1,9 @@
 """A small multiple-choice quiz widget: offline, in JupyterLab and in the static book.
 
-The questions are plain data (``question``, ``answers`` with ``answer``, ``correct``, ``feedback``);
-their text is HTML, and :func:`math` writes formulas as ``<i>``/``<sub>`` markup, so the widget needs
-no MathJax and loads nothing from the internet. The JavaScript (``quiz.js``) ships inside grucourse.
+The questions are plain data (``question``, ``answers`` with ``answer``, ``correct``,
+``feedback``); their text is HTML, and :func:`math` writes formulas as ``<i>``/``<sub>`` markup, so
+the widget needs no MathJax and loads nothing from the internet. The JavaScript (``quiz.js``) ships
+inside grucourse.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ _TOKEN = re.compile(r"([A-Za-z]{2,})|([A-Za-z])(~?)(?:_(\{[^}]*\}|[A-Za-z0-9]))?
 def math(tex: str) -> str:
     """Inline HTML for a small formula: ``math("h_{t-1}")`` -> ``<i>h</i><sub><i>t</i>−1</sub>``.
 
-    One letter is a variable (italic), ``x~`` puts a tilde on it, ``_t`` or ``_{...}`` is a subscript,
-    words of two or more letters (``tanh``) stay upright, and ``-`` becomes a minus sign.
+    One letter is a variable (italic), ``x~`` puts a tilde on it, ``_t`` or ``_{...}`` is a
+    subscript, words of two or more letters (``tanh``) stay upright, and ``-`` becomes a minus
+    sign.
     """
 
     def sub(m: re.Match) -> str:
