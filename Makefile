@@ -7,7 +7,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-requirements
-.PHONY: help venv git-filter js chromium book serve lab test exercises bench clean
+.PHONY: help venv git-filter js chromium book serve lab test exercises bench heldout clean
 
 help:  ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -80,6 +80,10 @@ exercises: $(STAMP)  ## regenerate exercises/ from solutions/ (the single source
 
 bench: $(STAMP)  ## print the benchmark tables of the efficiency chapter (a few minutes)
 	$(BIN)/python benchmarks/run_all.py
+
+heldout: $(STAMP)  ## re-run NB=chapters/NN_name.ipynb on its held-out seeds, say which asserts hold (SHOW=1: outputs)
+	@test -n "$(NB)" || { echo "usage: make heldout NB=chapters/10_training_generalisation.ipynb" >&2; exit 2; }
+	$(BIN)/python tools/heldout.py $(if $(SHOW),--show-output) "$(NB)"
 
 clean:  ## remove build outputs (keeps .venv)
 	rm -rf _build .pytest_cache .ruff_cache

@@ -9,7 +9,7 @@ float32 rounding (the sums run in another order). The tests, one per kind:
 | GRU, LSTM, SimpleRNN classifiers | ``test_experiments.py::test_packed_training_equals_separate_training`` | 1e-5 |
 | GRU, LSTM, SimpleRNN regressors | ``test_packed.py::test_packed_regression_equals_training_each_seed_alone`` | 1e-4 |
 | stacks of 1-3 layers, residual | ``test_stacks.py::test_packed_arms_match_stand_alone_stacks`` | 1e-5 |
-| per-step (bidirectional) taggers | ``test_training_tools.py::test_packed_sequence_gru_equals_separate_models`` | 1e-5 |
+| per-step (bidirectional) taggers | ``test_training_tools.py::test_packed_sequence_gru_equals_separate_models`` | 1e-5|
 | character LMs | ``test_charlm.py::test_packed_training_equals_separate_models`` | 1e-5 |
 | minGRU (1 and 2 layers) | ``test_packed_mingru_training_equals_training_alone`` (here) | 1e-5 |
 | encoder-decoders (seed axis) | ``test_packed_seq2seq_training_equals_training_alone`` | 1e-5 |
