@@ -50,7 +50,14 @@ def cell_outputs(path: Path, subs) -> dict[str, str]:
     for cell in nb["cells"]:
         if cell["cell_type"] != "code" or "nbval-ignore-output" in cell["metadata"].get("tags", []):
             continue
-        text = "\n".join(output_text(o) for o in cell.get("outputs", []))
+        merged = []  # consecutive stream outputs of one name are one text, however the kernel split them
+        for o in cell.get("outputs", []):
+            if merged and o.get("output_type") == "stream" == merged[-1].get("output_type") \
+                    and o["name"] == merged[-1]["name"]:
+                merged[-1] = {**merged[-1], "text": "".join(merged[-1]["text"]) + "".join(o["text"])}
+            else:
+                merged.append(o)
+        text = "\n".join(output_text(o) for o in merged)
         for pattern, replace in subs:
             text = pattern.sub(replace, text)
         out[cell.get("id", "")] = WIDGET_ID.sub("model_id: ID", text)
@@ -73,6 +80,9 @@ def main() -> int:
         a, b = cell_outputs(old, subs), cell_outputs(new, subs)
         for cid in sorted(set(a) | set(b)):
             cells += 1
+            if cid not in a and not b[cid]:
+                print(f"{old.relative_to(args.old)} cell {cid}: new cell, no output")
+                continue
             if a.get(cid) != b.get(cid):
                 differ += 1
                 la = (a.get(cid) or "<no cell>").splitlines() or [""]
