@@ -175,7 +175,7 @@ def test_book_pages_offline(browser_context, book_server, tmp_path):
             # every gate widget's model state names its class once: that many views must render
             expected = page.evaluate(
                 "() => [...document.querySelectorAll('script[type=\"application/vnd.jupyter.widget-state+json\"]')]"
-                ".map(s => s.textContent).join('').split('grucourse.widgets.gate_trace.Gate').length - 1")
+                ".map(s => s.textContent).join('').split('grucourse.widgets.gate_animator.Gate').length - 1")
             if rel.endswith("03_gate_intuition.html"):
                 assert expected >= 3, f"the gate chapter should hold 3 gate widgets, its state names {expected}"
             if has_widgets:

@@ -40,7 +40,7 @@ SETTLE = """async () => {
   document.querySelectorAll('details').forEach((d) => { d.open = true; });  // dropdowns, hidden cells
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
   const n = [...document.querySelectorAll('script[type="application/vnd.jupyter.widget-state+json"]')]
-    .map((s) => s.textContent).join('').split('grucourse.widgets.gate_trace.Gate').length - 1;
+    .map((s) => s.textContent).join('').split('grucourse.widgets.gate_animator.Gate').length - 1;
   const t0 = Date.now();
   while (Date.now() - t0 < 30000) {
     const roots = [...document.querySelectorAll('.gw-root')];
