@@ -49,8 +49,7 @@ def build_lm(kind: str, units: int, n_chars: int, seed: int, **rnn_kwargs):
 
 def lm_params(kind: str, units: int, n_chars: int) -> int:
     """Trainable parameters of :func:`build_lm`: the recurrent layer plus the ``u V + V`` head."""
-    name = {"SimpleRNN": "simple_rnn", "GRU": "gru", "LSTM": "lstm"}[kind]
-    return count_params(name, n_chars, units) + units * n_chars + n_chars
+    return count_params(kind, n_chars, units) + units * n_chars + n_chars
 
 
 def units_for_params(kind: str, n_chars: int, budget: int) -> int:
