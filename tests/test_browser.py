@@ -26,7 +26,7 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = Path(os.environ.get("COURSE_BOOK_HTML", ROOT / "_build" / "html")).resolve()
 CHROMIUM = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")
-GATE_CHAPTER = ROOT / "chapters" / "03_gate_intuition.ipynb"
+GATE_CHAPTER = ROOT / "chapters" / "04_gate_intuition.ipynb"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -176,7 +176,7 @@ def test_book_pages_offline(browser_context, book_server, tmp_path):
             expected = page.evaluate(
                 "() => [...document.querySelectorAll('script[type=\"application/vnd.jupyter.widget-state+json\"]')]"
                 ".map(s => s.textContent).join('').split('grucourse.widgets.gate_animator.Gate').length - 1")
-            if rel.endswith("03_gate_intuition.html"):
+            if rel.endswith("04_gate_intuition.html"):
                 assert expected >= 3, f"the gate chapter should hold 3 gate widgets, its state names {expected}"
             if has_widgets:
                 widget_pages += 1

@@ -13,7 +13,7 @@ from test_browser import BOOK, PageWatch, book_server, browser_context, require 
 
 pytestmark = pytest.mark.browser
 
-PAGE = "chapters/15_seq2seq_attention.html"
+PAGE = "chapters/17_seq2seq_attention.html"
 SAVED = """() => [...document.querySelectorAll('script[type="application/vnd.jupyter.widget-state+json"]')]
   .flatMap(s => Object.values(JSON.parse(s.textContent).state))
   .filter(m => m.state && m.state.data && m.state.data.weights).map(m => m.state.data)"""

@@ -19,7 +19,7 @@ from test_browser import BOOK, PageWatch, book_server, browser_context, require 
 
 pytestmark = pytest.mark.browser
 
-PAGE = "chapters/16_char_language_model.html"
+PAGE = "chapters/18_char_language_model.html"
 TYPED = "the function retu"
 MAX_FRAME_MS = 16.0
 MAX_PAGE_BYTES = 5_000_000

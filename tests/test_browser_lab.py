@@ -138,9 +138,9 @@ def test_an_exercise_opens_from_the_file_browser_and_renders(page, lab):
 
 def test_answers_are_closed_and_a_link_opens_the_other_notebook(page, lab):
     base, _, shots = lab
-    page.goto(f"{base}/lab/tree/chapters/03_gate_intuition.ipynb")
-    wait_for_notebook(page, "chapters/03_gate_intuition.ipynb")
-    assert_no_raw_myst(page, "chapters/03_gate_intuition.ipynb")
+    page.goto(f"{base}/lab/tree/chapters/04_gate_intuition.ipynb")
+    wait_for_notebook(page, "chapters/04_gate_intuition.ipynb")
+    assert_no_raw_myst(page, "chapters/04_gate_intuition.ipynb")
     dropdown = page.locator(P + "details.myst-dropdown", has_text="Answers").last
     dropdown.scroll_into_view_if_needed()
     assert dropdown.get_attribute("open") is None, "the Answers dropdown must start closed"
@@ -152,7 +152,7 @@ def test_answers_are_closed_and_a_link_opens_the_other_notebook(page, lab):
     link = page.locator(P + ".myst a", has_text="The GRU’s equations, step by step").first
     link.scroll_into_view_if_needed()
     link.click()
-    wait_for_notebook(page, "chapters/04_equations.ipynb")
+    wait_for_notebook(page, "chapters/05_equations.ipynb")
 
 
 def test_quiz_typesets_math_and_gives_feedback_offline(page, lab):

@@ -101,7 +101,7 @@ def test_clean_notebooks_tool_agrees():
 # Book-only MyST that JupyterLab (jupyterlab-myst) shows as raw text or drops: links, citations, code
 # listings and glued numbers are written so that they render in both places (see the links below).
 BOOK_ONLY = {
-    "{doc}": "a Markdown link: [chapter 5](05_long_term_dependencies.ipynb)",
+    "{doc}": "a Markdown link: [chapter 6](06_long_term_dependencies.ipynb)",
     "{ref}": "a Markdown link to the notebook, with #a-heading-slug for a section",
     "{cite": 'plain text, "Cho et al. (2014)", with the entry in references.bib',
     "literalinclude": "a code cell that calls grucourse.display.source.show_source(fn)",

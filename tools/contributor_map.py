@@ -185,7 +185,7 @@ def checks_index(modules: dict[str, Path]) -> dict[str, str]:
 
 @dataclass
 class Notebook:
-    path: str  # relative to the root, e.g. chapters/06_gru_vs_lstm.ipynb
+    path: str  # relative to the root, e.g. chapters/08_gru_vs_lstm.ipynb
     direct: set[str]  # modules imported in its cells
     deps: set[str]  # the transitive closure
     checkers: list[str] = field(default_factory=list)

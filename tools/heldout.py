@@ -1,8 +1,8 @@
 """Re-run a chapter on its held-out seeds and say which of its asserts hold.
 
-    python tools/heldout.py chapters/10_training_generalisation.ipynb
-    python tools/heldout.py --show-output chapters/10_training_generalisation.ipynb
-    make heldout NB=chapters/10_training_generalisation.ipynb
+    python tools/heldout.py chapters/12_training_generalisation.ipynb
+    python tools/heldout.py --show-output chapters/12_training_generalisation.ipynb
+    make heldout NB=chapters/12_training_generalisation.ipynb
 
 A chapter that compares models over seeds keeps its seeds in one code cell tagged ``parameters``
 (papermill's convention), each with a held-out counterpart: ``SEEDS = list(range(10))`` and
@@ -313,7 +313,7 @@ def print_report(run: HeldoutRun, show_output: bool = False, file: TextIO | None
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebook", type=Path, help="e.g. chapters/10_training_generalisation.ipynb")
+    parser.add_argument("notebook", type=Path, help="e.g. chapters/12_training_generalisation.ipynb")
     parser.add_argument("--show-output", action="store_true", help="also print what each assert cell printed")
     parser.add_argument("--timeout", type=int, default=TIMEOUT_S, help="seconds per cell (default 600)")
     args = parser.parse_args(argv)

@@ -1,4 +1,4 @@
-"""The same numpy GRU computed other ways, to see where time goes (chapters/17_efficiency.ipynb).
+"""The same numpy GRU computed other ways, to see where time goes (chapters/19_efficiency.ipynb).
 
 :func:`gru_forward_per_step` does the input projection inside the time loop, one small product
 per step, where :func:`grucourse.core.gru.gru_forward` does it once for all steps (Keras

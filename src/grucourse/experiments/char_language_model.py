@@ -1,4 +1,4 @@
-"""chapters/16_char_language_model.ipynb: generate text from a trained character GRU, in numpy.
+"""chapters/18_char_language_model.ipynb: generate text from a trained character GRU, in numpy.
 
 :func:`numpy_lm` reads a trained Keras language model into numpy weights, :func:`generate`
 samples ``n`` characters from it one GRU step at a time (:func:`grucourse.core.gru.gru_step`)

@@ -1,4 +1,4 @@
-"""chapters/17_efficiency.ipynb: its experiments, shared with ``benchmarks/`` (fewer repeats there).
+"""chapters/19_efficiency.ipynb: its experiments, shared with ``benchmarks/`` (fewer repeats there).
 
 Each ``compare_*`` function runs one experiment and returns a dict with ``rows`` (a table for
 :func:`grucourse.measure.timing.format_table`) and the numbers the chapter checks (output

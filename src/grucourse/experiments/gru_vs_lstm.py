@@ -1,11 +1,11 @@
-"""GRU vs LSTM (chapters/06_gru_vs_lstm.ipynb): what each layer carries, counted from Keras's
+"""GRU vs LSTM (chapters/08_gru_vs_lstm.ipynb): what each layer carries, counted from Keras's
 own weights.
 
 :func:`layer_structure` reads the weight blocks, gates and states of a built Keras layer, and
 :func:`parameter_table` sets Keras's parameter count beside the formulas of
 :func:`grucourse.core.gru_keras.count_params` (GRU ``3u(d+u+2)``, LSTM ``4u(d+u+1)``,
 SimpleRNN ``u(d+u+1)``; Chung et al. 2014, section 3). Accuracy and timing over seeds live in
-:mod:`grucourse.training.compare`, which chapter 7 shares.
+:mod:`grucourse.training.compare`, which chapter 9 shares.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""chapters/18_parallel_mingru.ipynb: time of one training step, ``keras.layers.GRU`` vs minGRU
+"""chapters/22_parallel_mingru.ipynb: time of one training step, ``keras.layers.GRU`` vs minGRU
 loop vs scan.
 
 Shared by the chapter (a few cells of the table) and ``benchmarks/bench_mingru.py``

@@ -1,6 +1,6 @@
 """Keras recurrent layers built for timing: the fast-path conditions and compiled forward functions.
 
-Used by chapters/17_efficiency.ipynb (through :mod:`grucourse.experiments.efficiency`) and
+Used by chapters/19_efficiency.ipynb (through :mod:`grucourse.experiments.efficiency`) and
 ``benchmarks/``. :func:`make_rnn_layer` builds a seeded layer of any kind in
 :data:`grucourse.kinds.KINDS`; :func:`forward_fn` runs it eagerly, as a ``tf.function`` graph or
 compiled by XLA; :func:`fastpath_conditions` checks the cuDNN conditions of the

@@ -1,6 +1,6 @@
 """GRU against LSTM (and SimpleRNN) over seeds, each seed trained on its own: accuracy and time.
 
-Used by chapters/06_gru_vs_lstm.ipynb and chapters/07_when_to_prefer_gru.ipynb; it is also the
+Used by chapters/08_gru_vs_lstm.ipynb and chapters/09_when_to_prefer_gru.ipynb; it is also the
 "built separately" reference that :mod:`grucourse.training.packed` is tested against.
 Every function returns a tidy :class:`pandas.DataFrame`, one row per measurement (one model, one
 seed, one size), so a chapter can group it, summarise it as mean ± standard deviation with

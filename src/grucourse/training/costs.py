@@ -1,6 +1,6 @@
 """Training and inference time of SimpleRNN, GRU and LSTM models of several sizes, interleaved.
 
-Used by chapters/06_gru_vs_lstm.ipynb and chapters/07_when_to_prefer_gru.ipynb. Timings interleave
+Used by chapters/08_gru_vs_lstm.ipynb and chapters/09_when_to_prefer_gru.ipynb. Timings interleave
 the models (:func:`grucourse.measure.timing.interleaved_times`), so a burst of load from other
 processes slows every model alike; each row carries the paired samples, so ratios between kinds
 get an interval (:func:`grucourse.measure.stats.time_ratio`). FLOPs per step come from

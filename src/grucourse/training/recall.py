@@ -1,7 +1,7 @@
 """Delayed recall trained over seeds: accuracy against lag, the update-gate bias, gates held fixed.
 
-Used by chapters/01_motivation.ipynb, chapters/05_long_term_dependencies.ipynb and
-:mod:`grucourse.training.recipes` (chapter 9). The task (:func:`grucourse.data.tasks.recall_data`)
+Used by chapters/01_motivation.ipynb, chapters/06_long_term_dependencies.ipynb and
+:mod:`grucourse.training.recipes` (chapter 10). The task (:func:`grucourse.data.tasks.recall_data`)
 shows a symbol, then ``lag`` distractor steps, then asks for the symbol: a model must carry it
 across the lag (Hochreiter & Schmidhuber 1997, section 5). The seeds of one experiment train
 packed (:mod:`grucourse.training.packing`) and are copied back into ordinary Keras models.

@@ -27,7 +27,7 @@ import numpy as np
 
 
 def memory_inits(keep_bias=3.0, t_max=31):
-    """The three initialisations of chapter 9, as ``{name: f(layer, seed)}`` (Keras convention).
+    """The three initialisations of chapter 10, as ``{name: f(layer, seed)}`` (Keras convention).
 
     ``"default"``: Keras's own (``b_z = 0``, so ``z = σ(·) ≈ 0.5`` at the start);
     ``"keep"``: ``b_z = keep_bias`` in every unit; ``"chrono"``: ``b_z ~ log U(1, t_max − 1)``

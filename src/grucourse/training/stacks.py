@@ -1,4 +1,4 @@
-"""Seed-packed GRU stacks with dropout, depth and residual connections (chapter 10).
+"""Seed-packed GRU stacks with dropout, depth and residual connections (chapter 12).
 
 :func:`packed_stack` builds, in one Keras model, ``S`` independent copies (one per seed) of
 

@@ -5,7 +5,7 @@
 package) plays the output steps in the browser, in JupyterLab and on the static book page (no
 kernel): step ``t`` shades each source token by ``a_{t,j}``, shows the output written so far and
 the row of the weight table, with ``a_{t,j} = softmax_j(e_{t,j})`` the additive attention of
-chapter 15, so every row sums to 1 over the unmasked source positions.
+chapter 17, so every row sums to 1 over the unmasked source positions.
 """
 
 from __future__ import annotations
