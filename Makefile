@@ -7,10 +7,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-requirements
-.PHONY: help venv git-filter js chromium book serve lab test exercises bench heldout clean
+.PHONY: help venv git-filter js chromium book serve lab practice test exercises bench bench-gpu heldout clean
 
 help:  ## list the commands
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 $(STAMP): requirements.txt pyproject.toml
 	@echo "[1/3] Python 3.11 with venv ..."
@@ -69,8 +69,16 @@ serve:  ## serve the built book on http://127.0.0.1:8000
 	@test -f _build/html/index.html || $(MAKE) book
 	$(BIN)/python -m http.server --bind 127.0.0.1 --directory _build/html 8000
 
-lab: venv  ## open JupyterLab on the course (localhost, token on; the command line is tools/lab_command.py)
+lab: venv practice  ## open JupyterLab on the course (localhost, token on; the command line is tools/lab_command.py)
 	$(BIN)/python tools/lab_command.py
+
+# Learners answer in my_work/ (git-ignored), never in exercises/: `git status` stays clean and `git pull` works.
+practice:  ## copy the practice notebooks exercises/*.ipynb into my_work/ (yours: an existing copy is never overwritten)
+	@mkdir -p my_work
+	@for nb in exercises/*.ipynb; do \
+	  if [ -e "my_work/$${nb##*/}" ]; then echo "kept     my_work/$${nb##*/} (your copy)"; \
+	  else cp "$$nb" my_work/ && echo "copied   $$nb -> my_work/$${nb##*/}"; fi; done
+	@echo "Answer in my_work/ (git ignores it); exercises/ stays as committed, so git pull keeps working."
 
 test: $(STAMP) $(JS_STAMP) chromium  ## run every check: ruff, unit, policy, notebooks, book, browser
 	$(BIN)/python tools/run_tests.py
@@ -81,8 +89,11 @@ exercises: $(STAMP)  ## regenerate exercises/ from solutions/ (the single source
 bench: $(STAMP)  ## print the benchmark tables of the efficiency chapter (a few minutes)
 	$(BIN)/python benchmarks/run_all.py
 
+bench-gpu: $(STAMP)  ## time cuDNN GRU/LSTM, minGRU scan, quasi-DEER on a visible GPU (else say so); JSON in benchmarks/gpu/
+	$(BIN)/python benchmarks/gpu_bench.py
+
 heldout: $(STAMP)  ## re-run NB=chapters/NN_name.ipynb on its held-out seeds, say which asserts hold (SHOW=1: outputs)
-	@test -n "$(NB)" || { echo "usage: make heldout NB=chapters/10_training_generalisation.ipynb" >&2; exit 2; }
+	@test -n "$(NB)" || { echo "usage: make heldout NB=chapters/12_training_generalisation.ipynb" >&2; exit 2; }
 	$(BIN)/python tools/heldout.py $(if $(SHOW),--show-output) "$(NB)"
 
 clean:  ## remove build outputs (keeps .venv)

@@ -1,8 +1,9 @@
 """Shared command line of the benchmark scripts: ``--repeat N`` and a table with a title.
 
-Each script answers one question of the efficiency chapter with the same function the chapter
-calls (from ``grucourse.experiments.efficiency``), only with more repeats. Run one script, or all of them
-with ``python benchmarks/run_all.py`` (``make bench``).
+Each script answers one question of the efficiency chapters (19-21) with the same function the
+chapter calls (from ``grucourse.experiments.efficiency``, ``.fast_path`` or ``.serving_and_scaling``),
+only with more repeats; ratios come with their 95% intervals. Run one script, or all of them with
+``python benchmarks/run_all.py`` (``make bench``).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def main(question: str, experiment, default_repeat: int, notes=None) -> None:
     rng = seed_everything(0)
     t0 = time.perf_counter()
     result = experiment(rng, args.repeat)
-    print(format_table(result["rows"], title=f"{question}  (median of {args.repeat} runs)"))
+    print(format_table(result["rows"], title=f"{question}  ({args.repeat} interleaved rounds)"))
     for line in notes(result) if notes else []:
         print(line)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")

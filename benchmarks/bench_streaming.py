@@ -1,6 +1,6 @@
 """Real-time inference: the latency of one GRU step for one new input (batch 1)."""
 
-from grucourse.experiments.efficiency import streaming_latency
+from grucourse.experiments.serving_and_scaling import streaming_latency
 
 from _harness import main
 
@@ -9,5 +9,6 @@ if __name__ == "__main__":
         "one streaming step, batch 1, d=10 u=32 (each run is the mean of 20 calls)",
         lambda rng, repeat: streaming_latency(rng, repeat=repeat),
         default_repeat=20,
-        notes=lambda r: [f"max |streamed - full sequence| over {r['T']} steps = {r['max_abs_diff']:.1e}"],
+        notes=lambda r: [f"max |streamed - full sequence| over {r['T']} steps = {r['max_abs_diff']:.1e}"]
+        + [f"{name} / numpy step time: {ratio}" for name, ratio in r["ratios"].items() if name != "numpy"],
     )

@@ -16,7 +16,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ORDER = ["where_time_goes", "projection", "numpy_vs_keras", "fastpath", "batching", "streaming",
-         "compile", "cell_types", "mingru"]
+         "compile", "cell_types", "mingru", "scan", "deer"]
 
 
 def main(argv: list[str]) -> int:

@@ -8,8 +8,7 @@ from pathlib import Path
 from grucourse.core.gru import init_gru_params
 from grucourse.core.language_model import softmax_t
 from grucourse.data.text import ALPHABET, encode_text
-from grucourse.experiments.char_language_model import numpy_lm
-from grucourse.layers.lm import build_lm
+from grucourse.layers.lm import build_lm, numpy_lm
 from grucourse.widgets.autocomplete import autocomplete_payload, reference_run
 
 import numpy as np

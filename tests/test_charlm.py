@@ -2,10 +2,19 @@
 
 import math
 
-from grucourse.core.language_model import NGram, best_k, entropy_bits, perplexity, pick, softmax_t, target_positions
+from grucourse.core.language_model import (
+    NGram,
+    best_k,
+    entropy_bits,
+    perplexity,
+    perplexity_bits,
+    pick,
+    softmax_t,
+    target_positions,
+)
 from grucourse.data.text import ALPHABET, clean_text, decode_text, encode_text, load_corpus, split_by_position
-from grucourse.experiments.char_language_model import generate, keras_next_probs, numpy_lm
-from grucourse.layers.lm import build_lm, lm_params, units_for_params
+from grucourse.experiments.char_language_model import generate, keras_next_probs
+from grucourse.layers.lm import build_lm, lm_params, numpy_lm, units_for_params
 from grucourse.training.lm_packed import eval_streams, packed_log_probs, train_lms, training_windows
 
 import numpy as np
@@ -51,6 +60,18 @@ def test_perplexity_by_hand():
         perplexity([])
     with pytest.raises(ValueError, match="<= 0"):
         perplexity([0.5])
+
+
+def test_perplexity_bits_is_the_mean_code_length():
+    probs = np.array([0.5, 0.25, 0.5, 0.125])
+    mean_bits = -np.mean(np.log2(probs))  # 1.75 bits by hand: (1 + 2 + 1 + 3) / 4
+    assert math.isclose(perplexity_bits(perplexity(np.log(probs))), mean_bits)
+    assert math.isclose(perplexity_bits(36.0), math.log(36, 2))
+    np.testing.assert_allclose(perplexity_bits([1.0, 2.0, 8.0]), [0.0, 1.0, 3.0])
+    with pytest.raises(ValueError, match=">= 1"):
+        perplexity_bits(0.5)
+    with pytest.raises(ValueError, match=">= 1"):
+        perplexity_bits(float("nan"))
 
 
 def test_ngram_counts_and_smoothing():

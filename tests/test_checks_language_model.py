@@ -103,3 +103,59 @@ def test_generation_step_wrong_answers():
     assert r.status == INVALID and "(h, probs)" in r.message
     r = ex_generation_step.check(lambda params, W, b, h, c: (np.zeros((2, 4)), np.ones(5) / 5))
     assert r.status == INVALID and "shape" in r.message
+
+
+# --- issue 25: answers outside the task's specification are never called correct ------------
+
+
+def _softmax(a):
+    e = np.exp(a - a.max())
+    return e / e.sum()
+
+
+def test_generation_step_probs_of_shape_1_v_are_not_v():
+    def row_probs(params, W, b, h_prev, c):
+        h, _ = gru_step(np.eye(W.shape[1])[[c]], h_prev, params)
+        return h, _softmax(h @ W + b)  # (1, V): the task asks for (V,)
+
+    r = ex_generation_step.check(row_probs)
+    assert r.status == INVALID and "(1, 5)" in r.message and "(5,)" in r.message, r.message
+
+
+def test_generation_step_lists_are_not_arrays():
+    right = reference(ex_generation_step, "next_step")
+    r = ex_generation_step.check(lambda *a: (right(*a)[0], right(*a)[1].tolist()))
+    assert r.status == INVALID and "numpy array" in r.message, r.message
+
+
+def test_temperature_a_python_list_is_not_an_array():
+    right = reference(ex_temperature, "with_temperature")
+    r = ex_temperature.check(lambda lg, T: right(lg, T).tolist())
+    assert r.status == INVALID and "numpy array" in r.message and "list" in r.message, r.message
+
+
+def test_temperature_by_calling_softmax_t_is_not_an_answer():
+    from grucourse.core import language_model
+    from grucourse.core.language_model import softmax_t
+
+    ns = {"softmax_t": softmax_t, "sm": softmax_t, "lm": language_model, "np": np}
+    exec("def direct(logits, T):\n    return softmax_t(logits, T)\n"  # noqa: S102
+         "def alias(logits, T):\n    return sm(np.asarray(logits), T)\n"
+         "def attr(logits, T):\n    return lm.softmax_t(logits, T)\n"
+         "def nested(logits, T):\n    f = lambda a: softmax_t(a, T)\n    return f(logits)\n", ns)
+    for name in ("direct", "alias", "attr", "nested"):
+        r = ex_temperature.check(ns[name])
+        assert r.status != CORRECT and "softmax_t" in r.message, (name, r.message)
+
+
+def test_temperature_nan_on_ordinary_logits_gets_no_overflow_advice():
+    r = ex_temperature.check(lambda lg, T: np.full(len(lg), np.nan))
+    assert r.status == INCORRECT and "NaN" in r.message, r.message
+    assert "overflow" not in r.message, r.message
+
+
+def test_practice_8_does_not_hand_out_softmax_t():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "exercises" / "08_language_model.ipynb").read_text()
+    assert "softmax_t" not in text, "the exercise notebook should not import the answer to 8.2"

@@ -1,6 +1,8 @@
 """Exercise set 5 (the parallel scan, the scan by hand included): the reference passes, known wrong
 answers get specific messages, the stub is "not attempted", and wrong types or shapes get a clear message."""
 
+import linecache
+
 from grucourse.checks import (
     CORRECT,
     INCORRECT,
@@ -11,6 +13,7 @@ from grucourse.checks import (
     ex_scan_by_hand,
     ex_to_mingru,
 )
+from grucourse.checks.core import ERROR
 from grucourse.core.gru import convert_convention
 from grucourse.core.mingru import MinGRUParams
 
@@ -169,3 +172,66 @@ def test_scan_by_hand_a_not_updated_and_early_positions():
     levels[2] = (levels[2][0], levels[2][1][:7] + [9.0])  # one wrong number at the end
     r = ex_scan_by_hand.check(levels)
     assert r.status == INCORRECT and "position t = 7" in r.message
+
+
+# --- issue 25: errors name the learner's line and the array that is wrong; one array is a form --
+
+
+def _cell(src: str, **names):
+    """Define the learner's function as a notebook cell does: code compiled from a file of its own."""
+    ns = {"np": np, "convert_convention": convert_convention, "MinGRUParams": MinGRUParams, **names}
+    name = "/tmp/ipykernel_0/cell_12.py"
+    linecache.cache[name] = (len(src), None, src.splitlines(keepends=True), name)  # as IPython does
+    exec(compile(src, name, "exec"), ns)  # noqa: S102 - a learner's cell
+    return ns
+
+
+TRANSPOSED = '''def to_mingru(params):
+    p = convert_convention(params, "source")
+    return MinGRUParams(W_z=p.W_z.T, b_z=p.b_z, W_h=p.W_h, b_h=p.b_h)
+'''
+
+
+def test_to_mingru_error_is_on_the_learners_line_and_names_w_z():
+    r = ex_to_mingru.check(_cell(TRANSPOSED)["to_mingru"])
+    assert r.status == ERROR, r.message
+    assert "line 3 of your code" in r.message and "return MinGRUParams" in r.message, r.message
+    assert "line 7" not in r.message
+    assert "W_z has shape (4, 3), expected (3, 4)" in r.message, r.message
+    assert "b_z has shape" not in r.message, r.message
+
+
+def test_minGRUParams_blames_the_transposed_matrix():
+    rng = np.random.default_rng(0)
+    W, b = rng.normal(size=(3, 4)), rng.normal(size=4)
+    for kwargs, name in (({"W_z": W.T, "b_z": b, "W_h": W, "b_h": b}, "W_z"),
+                         ({"W_z": W, "b_z": b, "W_h": W.T, "b_h": b}, "W_h"),
+                         ({"W_z": W, "b_z": b[:3], "W_h": W, "b_h": b}, "b_z")):
+        with pytest.raises(ValueError) as err:
+            MinGRUParams(**kwargs)
+        assert str(err.value).startswith(f"{name} has shape"), str(err.value)
+
+
+def test_an_error_inside_numpy_points_at_the_learners_line():
+    ns = _cell('def to_mingru(params):\n    """Docstring."""\n    return np.concatenate([params.W_z, params.b_z])\n')
+    r = ex_to_mingru.check(ns["to_mingru"])
+    assert r.status == ERROR and "line 3 of your code" in r.message, r.message
+
+
+def test_scan_by_hand_as_one_array():
+    r = ex_scan_by_hand.check(np.array(HAND))  # (3, 2, 8): levels, (a, b), positions
+    assert r.status == CORRECT, r.message
+    r = ex_scan_by_hand.check(np.array(_as_lists(HAND)).tolist())  # nested lists of the same numbers
+    assert r.status == CORRECT, r.message
+    wrong = np.array(HAND)
+    wrong[2, 1, 7] = 9.0
+    r = ex_scan_by_hand.check(wrong)
+    assert r.status == INCORRECT and "position t = 7" in r.message, r.message
+    r = ex_scan_by_hand.check(np.array(HAND)[:, ::-1])  # (b, a) instead of (a, b)
+    assert r.status != CORRECT
+    r = ex_scan_by_hand.check(np.array(HAND).transpose(1, 0, 2))  # (2, 3, 8): ambiguous
+    assert r.status == INVALID and "(3, 2, 8)" in r.message, r.message
+    r = ex_scan_by_hand.check(np.array(HAND).reshape(3, 16))
+    assert r.status == INVALID and "(3, 2, 8)" in r.message, r.message
+    r = ex_scan_by_hand.check(np.concatenate([[[ex_scan_by_hand.A, ex_scan_by_hand.B]], np.array(HAND)]))
+    assert r.status == INVALID and "leave out the input" in r.message, r.message

@@ -120,3 +120,39 @@ def test_quiz_widget_validates_its_questions():
     assert Quiz(QUIZ).questions == QUIZ
     with pytest.raises(ValueError, match="exactly one correct"):
         Quiz([{"question": "q", "answers": [{"answer": "a", "correct": False, "feedback": "f"}]}])
+
+
+# --- issue 25: nonsense written as sentences is rejected; the right option moves ---------------
+
+NONSENSE = ("The purple elephant sang softly to the moon while the river laughed. Bananas are the favourite "
+            "music of clouds, and a teapot dreams in green. When the window opens, the carpet dances with a "
+            "polite onion. Nobody knows why the mountain wears a hat on Tuesdays. It is said that the soup "
+            "writes poems for the cheese, which is very proud of its holes. A bicycle argued with the rain "
+            "about the colour of Thursday. The lamp, tired of shining, went out to buy apples from a sleepy "
+            "owl. In the end the spoon forgave the fork, and everyone had tea in the garden. The moon "
+            "sang back, and the river was quiet in the evening.")
+
+
+@pytest.mark.parametrize("task", TASKS, ids=lambda t: t.name)
+def test_sentences_that_touch_no_rubric_idea_are_rejected(task):
+    assert 100 <= len(NONSENSE.split()) <= 120
+    assert not any(task.covered(NONSENSE).values()), "the nonsense must hit none of the rubric ideas"
+    result = task.check(NONSENSE)
+    assert result.status == INCORRECT, result.message
+    assert f"none of the {len(task.key_points)} rubric ideas" in result.message
+    assert task.check(task.model_answer).status == SELF_ASSESS
+
+
+def test_the_right_option_is_not_always_in_the_same_place():
+    positions = [next(i for i, a in enumerate(q["answers"]) if a["correct"]) for q in QUIZ]
+    assert len(set(positions)) >= 3, positions  # first, second and last all occur
+    assert max(positions.count(p) for p in set(positions)) <= 2, positions
+
+
+def test_the_quiz_widget_shows_the_reordered_questions():
+    from grucourse.checks import show_quiz
+
+    widget = show_quiz()
+    assert widget.questions == QUIZ
+    shown = [[a["answer"] for a in q["answers"]] for q in widget.questions]
+    assert shown[0][1].startswith("It is kept almost unchanged")  # the right answer, second

@@ -109,3 +109,27 @@ def test_masked_overflow_and_shapes():
     assert r.status == INVALID and "scores' shape" in r.message
     r = ex_masked_attention.check(lambda s, m: {"w": 1})
     assert r.status == INVALID
+
+
+# --- issue 25: answers outside the task's specification are never called correct ------------
+
+
+def test_greedy_float_token_ids_are_not_token_ids():
+    right = reference(ex_greedy_step, "greedy_step")
+    r = ex_greedy_step.check(lambda p, d, t: right(p, d, t).astype(float))
+    assert r.status == INVALID and "integer" in r.message and "float" in r.message, r.message
+    r = ex_greedy_step.check(lambda p, d, t: right(p, d, t).tolist())
+    assert r.status == INVALID and "numpy array" in r.message, r.message
+
+
+def test_masked_a_python_list_is_not_an_array():
+    right = reference(ex_masked_attention, "masked_softmax")
+    r = ex_masked_attention.check(lambda s, m: right(s, m).tolist())
+    assert r.status == INVALID and "numpy array" in r.message and "list" in r.message, r.message
+
+
+def test_masked_nan_on_ordinary_scores_gets_no_overflow_advice():
+    r = ex_masked_attention.check(lambda s, m: np.full(s.shape, np.nan))
+    assert r.status == INCORRECT and "NaN" in r.message, r.message
+    assert "overflow" not in r.message and "largest score" not in r.message, r.message
+    assert "ordinary scores" in r.message

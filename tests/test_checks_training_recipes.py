@@ -108,9 +108,34 @@ def test_clip_from_trace_reference_wrong_answers_and_types(capsys):
     ]:
         result = ex_clip_from_trace.check(answer)
         assert result.status == INCORRECT and words in result.message, (words, result.message)
-    for method in ("higher", "lower", "nearest"):  # any clip that touches exactly 10% of the steps
+    for method in ("lower", "nearest", "linear"):  # any clip that touches exactly 10% of the steps
         answer = lambda norms, m=method: float(np.percentile(finite(norms), 90, method=m))  # noqa: E731
         assert ex_clip_from_trace.check(answer).status == CORRECT
     assert ex_clip_from_trace.check(lambda norms: np.array([1.0])).status != INVALID
     listed = ex_clip_from_trace.check(lambda norms: [1.0, 2.0])
     assert listed.status == INVALID and "one number" in listed.message
+
+
+# --- issue 25: answers outside the task's specification are never called correct ------------
+
+
+def test_stateful_windows_a_python_list_is_not_an_array():
+    right = reference(ex_stateful_windows, "stateful_batches")
+    r = ex_stateful_windows.check(lambda s, B, W: right(s, B, W).tolist())
+    assert r.status == INVALID and "numpy array" in r.message and "list" in r.message, r.message
+
+
+def test_clip_one_rank_too_high_is_not_the_smallest():
+    """np.percentile(..., method="higher") is the next norm up: it clips one step fewer than 10%."""
+    def one_rank_high(norms):
+        finite = np.sort(norms[np.isfinite(norms)])  # (m,)
+        return float(finite[finite.size - int(0.1 * finite.size)])
+
+    def smallest(norms):  # the exact order statistic: the smallest clip with 10% of the steps above
+        finite = np.sort(norms[np.isfinite(norms)])
+        return float(finite[finite.size - int(0.1 * finite.size) - 1])
+
+    for answer in (one_rank_high, lambda n: float(np.percentile(n[np.isfinite(n)], 90, method="higher"))):
+        r = ex_clip_from_trace.check(answer)
+        assert r.status == INCORRECT and "smallest" in r.message, r.message
+    assert ex_clip_from_trace.check(smallest).status == CORRECT

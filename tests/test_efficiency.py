@@ -62,11 +62,11 @@ def test_fastpath_conditions_name_what_is_broken():
 
 @pytest.mark.keras
 def test_batching_experiment_is_exact():
-    from grucourse.experiments.efficiency import compare_batching
+    from grucourse.experiments.fast_path import compare_batching
 
     rng = np.random.default_rng(0)
     seqs = make_variable_length_data(rng, n=12, d=2, min_len=1, max_len=9)
-    r = compare_batching(rng, seqs, batch_size=4, u=3, repeat=1)
+    r = compare_batching(rng, seqs, batch_size=4, u=3, repeat=2)
     assert r["max_abs_diff_strategies"] < 1e-5
     assert r["max_abs_diff_reference"] < 1e-5
     assert r["max_abs_diff_unmasked"] > 1e-3  # padding without a mask changes the states
@@ -74,9 +74,9 @@ def test_batching_experiment_is_exact():
 
 @pytest.mark.keras
 def test_streaming_equals_full_sequence():
-    from grucourse.experiments.efficiency import streaming_latency
+    from grucourse.experiments.serving_and_scaling import streaming_latency
 
-    r = streaming_latency(np.random.default_rng(0), d=3, u=4, T=6, repeat=1)
+    r = streaming_latency(np.random.default_rng(0), d=3, u=4, T=6, repeat=2)
     assert r["max_abs_diff"] < 1e-5
     assert [row[""] for row in r["rows"]][0] == "numpy gru_step"
 
@@ -95,9 +95,24 @@ def test_numpy_experiments_report_equal_outputs_and_consistent_shares():
 
 @pytest.mark.keras
 def test_fastpath_variants_are_checked():
-    from grucourse.experiments.efficiency import compare_fastpath
+    from grucourse.experiments.fast_path import compare_fastpath
 
     with pytest.raises(ValueError, match="start with the default"):
         compare_fastpath(np.random.default_rng(0), variants=("unroll=True",))
     with pytest.raises(ValueError, match="start with the default"):
         compare_fastpath(np.random.default_rng(0), variants=("default", "dropout=0.5"))
+
+
+@pytest.mark.keras
+def test_compilation_and_cell_types_report_ratios_with_intervals():
+    from grucourse.experiments.efficiency import compare_cell_types
+    from grucourse.experiments.serving_and_scaling import compare_compilation
+
+    r = compare_compilation(np.random.default_rng(0), B=2, T=4, d=3, u=4, repeat=3)
+    assert r["max_abs_diff"] < 1e-5  # eager, graph and XLA compute the same numbers
+    assert set(r["ratios"]) == {"eager", "function", "xla"} and r["ratios"]["function"].ratio == 1
+    for ratio in r["ratios"].values():
+        assert ratio.low <= ratio.ratio <= ratio.high and ratio.n == 3
+    c = compare_cell_types(np.random.default_rng(0), sizes=(4,), B=2, T=3, d=2, repeat=3)
+    assert [row[""] for row in c["rows"]] == ["simple_rnn, u=4", "gru, u=4", "lstm, u=4"]
+    assert c["ratios"][4]["simple_rnn"].ratio == 1 and c["gru_vs_lstm"][4].n == 3

@@ -1,8 +1,8 @@
-"""The packed experiments of the parallel-GRU chapter: data, packing, step-wise training, timing."""
+"""The packed experiments of the minGRU chapters (22, 23): data, packing, step-wise training, timing."""
 
 import grucourse  # noqa: F401  (sets TensorFlow's environment before keras is imported)
 from grucourse.data.tasks import blank_recall_data, parity_data
-from grucourse.experiments.mingru_learning import paired_step_times, step_timer
+from grucourse.experiments.mingru_on_text import paired_step_times, step_timer
 from grucourse.training.initialisers import update_gate_bias
 from grucourse.training.mingru_packed import (
     build_packed_gru,

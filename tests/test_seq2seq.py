@@ -213,3 +213,24 @@ def test_packed_training_learns_and_exports():
         models = [build_seq2seq(kind, 6) for _ in range(2)]
         packed[kind].export(models)
         np.testing.assert_array_equal(greedy_decode(keras_predict(models[1]), test.src[:, 1], 4), out[:, 1])
+
+
+def test_extra_steps_equal_a_longer_run_alone_and_keep_the_earlier_copy():
+    kw = dict(max_len=3, batch_size=16, n_train=64)
+    both = train_packed_seq2seq([0, 1], units={"plain": 6, "attention": 6}, steps=6,
+                                extra_steps={"plain": 4}, **kw)
+    assert sorted(both) == ["attention", "plain", "plain, 10 steps"]
+    # references: the plain kind trained alone for 10 steps, both kinds for 6 steps
+    alone10 = train_packed_seq2seq([0, 1], kinds=("plain",), units={"plain": 6}, steps=10, **kw)
+    both6 = train_packed_seq2seq([0, 1], units={"plain": 6, "attention": 6}, steps=6, **kw)
+    for got, want in ((both["plain, 10 steps"], alone10["plain"]), (both["plain"], both6["plain"]),
+                      (both["attention"], both6["attention"])):
+        for a, b in zip(got.variables, want.variables, strict=True):
+            np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
+    moved = max(np.abs(np.asarray(a) - np.asarray(b)).max()
+                for a, b in zip(both["plain"].variables, both["plain, 10 steps"].variables, strict=True))
+    assert moved > 1e-3  # the copy after 6 steps did not train on with the original
+    with pytest.raises(ValueError, match="extra_steps"):
+        train_packed_seq2seq([0], units={"plain": 4}, kinds=("plain",), extra_steps={"attention": 3})
+    with pytest.raises(ValueError, match="extra_steps"):
+        train_packed_seq2seq([0], units={"plain": 4}, kinds=("plain",), extra_steps={"plain": 0})

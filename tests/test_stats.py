@@ -50,3 +50,52 @@ def test_time_ratio_is_geometric():
     assert same.verdict() == "no measurable difference"
     with pytest.raises(ValueError, match="positive"):
         time_ratio([0.0, 1.0], [1.0, 1.0])
+
+
+def test_proportion_interval_is_wilson():
+    from grucourse.measure.stats import proportion_interval
+
+    # Wilson (1927) score interval, written out here with z = 1.959964 (two-sided 95%)
+    z = 1.959964
+    for k, n in ((8, 10), (3, 17), (1, 10)):
+        p = k / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+        got = proportion_interval(k, n)
+        assert got.rate == p and (got.k, got.n) == (k, n)
+        assert abs(got.low - (centre - half)) < 1e-6 and abs(got.high - (centre + half)) < 1e-6
+    # 10 of 10 and 0 of 10 keep a non-empty interval with the closed end exact
+    assert proportion_interval(10, 10).high == 1.0
+    assert abs(proportion_interval(10, 10).low - 0.7225) < 1e-4
+    assert proportion_interval(0, 10).low == 0.0 and abs(proportion_interval(0, 10).high - 0.2775) < 1e-4
+    assert str(proportion_interval(8, 10)) == "8/10 [0.49, 0.94]"
+    with pytest.raises(ValueError, match="k <= n"):
+        proportion_interval(11, 10)
+    with pytest.raises(ValueError, match="n >= 1"):
+        proportion_interval(0, 0)
+    with pytest.raises(TypeError, match="integer count"):
+        proportion_interval(0.8, 10)
+
+
+def test_printed_difference_never_reads_plus_zero():
+    # every seed equal: the printout says so instead of "+0, 95% CI [+0, +0]"
+    same = str(paired_diff([0.5] * 10, [0.5] * 10))
+    assert "+0," not in same and "[+0" not in same
+    assert "the same on all 10 seeds" in same
+    # a tiny nonzero mean next to a wide interval keeps a significant digit: d = mean 1e-4
+    d = np.array([0.3, -0.3] * 5) + 1e-4
+    text = str(paired_diff(d, np.zeros(10)))
+    assert text.startswith("mean difference +0.0001"), text
+    # ties are counted
+    assert "equal in 2" in str(paired_diff([1, 2, 3, 4], [1, 2, 2, 5]))
+
+
+def test_printed_interval_has_one_precision():
+    # mean 0.55 next to 0.514: all three numbers with the same number of decimals (hand-written)
+    from grucourse.measure.stats import PairedDiff, Ratio
+
+    assert str(PairedDiff(0.55, 0.514, 0.6, 10, 10, 0)).startswith(
+        "mean difference +0.550, 95% CI [+0.514, +0.600]")
+    assert str(Ratio(1.5, 1.2, 1.83, 10)) == "ratio 1.50, 95% CI [1.20, 1.83] over 10 repeats"
+    # a narrow interval around 1 keeps its ends apart
+    assert str(Ratio(0.9998, 0.9991, 1.0004, 10)).startswith("ratio 0.9998, 95% CI [0.9991, 1.0004]")

@@ -265,7 +265,29 @@ def test_blank_recall_inits_pairs_seeds_and_explains_bad_input():
     np.testing.assert_array_equal(table.test_accuracy, again.test_accuracy)  # seeded: same numbers
     with pytest.raises(TypeError, match="inits"):
         train_blank_recall_inits(5, [0], {"keep": 3.0})
+    four = train_blank_recall_inits(5, [0, 1], memory_inits(t_max=5, matched=True), units=4,
+                                    n_train=20, n_test=8, steps=3, batch_size=5)
+    assert sorted(four.init.unique()) == ["chrono", "default", "keep", "matched"] and len(four) == 8
     with pytest.raises(ValueError, match="lag"):
         train_blank_recall_inits(0, [0], memory_inits())
     with pytest.raises(ValueError, match="batch_size"):
         train_blank_recall_inits(5, [0], memory_inits(), n_train=4, batch_size=10)
+
+
+def test_matched_keep_start_forgets_over_t_max_steps():
+    from grucourse.training.initialisers import update_gate_bias
+    from grucourse.training.recipes import memory_inits
+
+    import keras
+
+    inits = memory_inits(keep_bias=3.0, t_max=300, matched=True)
+    assert list(inits) == ["default", "keep", "chrono", "matched"]
+    assert list(memory_inits(t_max=300)) == ["default", "keep", "chrono"]
+    layer = keras.layers.GRU(6)
+    layer.build((None, None, 2))
+    inits["matched"](layer, 0)
+    b_z = update_gate_bias(layer)  # (6,)
+    keep = 1.0 / (1.0 + np.exp(-b_z))  # sigma(b_z): share kept per step, Keras convention
+    np.testing.assert_allclose(1.0 / (1.0 - keep), 300.0, rtol=1e-5)  # forgetting time = t_max
+    with pytest.raises(ValueError, match="t_max > 2"):
+        memory_inits(t_max=2, matched=True)

@@ -9,6 +9,12 @@
 - The sidebar's expand/collapse toggles (``<summary>`` with only an icon) get an accessible name
   ("Show or hide the sections of <page>"): axe-core's ``summary-name`` rule.
 - The solutions' ``### BEGIN/END SOLUTION`` marker lines are not shown in the book.
+- A solution drop-down opens on a click anywhere on its title ("Solution to Exercise (…)"): the
+  title's link to the exercise becomes plain text (a click on it jumped to the exercise and made
+  ``togglebutton.js`` throw "button is not defined"), and ``book_static/course-reader.js`` turns
+  a click on any other markup in a drop-down title into a click on its button.
+- A printed line too long for the column wraps with a hanging indent (each line of a plain-text
+  output becomes a ``<span class="gc-line">``), so a long list no longer restarts at column 0.
 - Bibliography entries are list items (``role="listitem"``, not the deprecated ``doc-biblioentry``).
 - pydata-sphinx-theme 0.17 logs "Got invalid theme mode" on a reader's first visit (empty
   ``localStorage``); we start such a page in "auto" mode, which is what the theme then picks anyway.
@@ -18,6 +24,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -85,6 +92,48 @@ def fix_bibliography_roles(app, pagename, templatename, context, doctree) -> Non
         context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
 
 
+SOLUTION_TITLE_LINK = re.compile(
+    r'(<div class="solution dropdown[^"]*"[^>]*>\s*<p class="admonition-title">[^<]*)'
+    r'<a class="reference internal"[^>]*>(.*?)</a>', re.S)
+
+
+def unlink_solution_titles(app, pagename, templatename, context, doctree) -> None:
+    """``Solution to<a href="#ex">Exercise (…)</a>`` in a drop-down's title becomes plain text
+    ``Solution to Exercise (…)``, so that a click on the title opens the solution."""
+    body = context.get("body")
+    if not isinstance(body, str) or 'class="solution dropdown' not in body:
+        return
+
+    def plain(match):
+        text = re.sub(r"<[^>]+>", "", match.group(2)).strip()
+        return f"{match.group(1).rstrip()} {text}"
+
+    context["body"] = SOLUTION_TITLE_LINK.sub(plain, body)
+
+
+STREAM_PRE = re.compile(
+    r'(<div class="output stream[^"]*"><div class="highlight"><pre>)(?:<span></span>)?(.*?)(</pre>)', re.S)
+
+
+def hang_printed_lines(app, pagename, templatename, context, doctree) -> None:
+    """Each line of a plain printed output (no colour markup) becomes a ``span.gc-line``, which
+    ``course.css`` indents when it wraps: the continuation of a long list no longer starts at
+    column 0 like a new line would."""
+    body = context.get("body")
+    if not isinstance(body, str) or '<div class="output stream' not in body:
+        return
+
+    def lines(match):
+        text = match.group(2)
+        if "<" in text:  # coloured (ANSI) output: its spans may cross lines, leave it as it is
+            return match.group(0)
+        rows = text[:-1].split("\n") if text.endswith("\n") else text.split("\n")
+        spans = "".join(f'<span class="gc-line">{row or " "}</span>' for row in rows)
+        return f"{match.group(1)}{spans}{match.group(3)}"
+
+    context["body"] = STREAM_PRE.sub(lines, body)
+
+
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
 
@@ -112,8 +161,11 @@ def setup(app):
     app.connect("config-inited", add_paths)
     app.add_js_file(None, body=PAGE_FIXES, priority=1)  # first script of every page
     app.add_css_file("course.css", priority=900)  # after the theme's and the extensions' styles
+    app.add_js_file("course-reader.js", priority=900)
     app.connect("html-page-context", wrap_toctree, priority=900)  # after the theme added its helpers
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)  # after everyone added theirs
     app.connect("html-page-context", fix_bibliography_roles)
+    app.connect("html-page-context", unlink_solution_titles)
+    app.connect("html-page-context", hang_printed_lines)
     app.connect("doctree-resolved", hide_solution_markers)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

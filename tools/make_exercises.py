@@ -17,7 +17,8 @@ solutions/ is the single source. In it:
 - cells tagged ``solution-only`` are dropped;
 - labels (``:label: x`` and ``(x)=`` targets) get the suffix ``-exercise`` so the two copies can share a book;
 - "(with solutions)" is removed from titles, and a note after the title tells the learner how to work
-  (answers, checks, hints, solutions, a copy in ``my_work/``);
+  (answers in their copy in ``my_work/``, made by ``make practice``; checks, hints, solutions);
+- a link whose text says "(with solutions)" to another practice notebook opens ``../solutions/...``;
 - the provenance (which file it was generated from) goes to the notebook's metadata
   (``metadata.grucourse.generated_from``), where maintainers and the drift test see it and learners do not.
 """
@@ -49,12 +50,16 @@ LABEL_SUFFIX = "-exercise"
 PROVENANCE = ("generated from solutions/{name} by tools/make_exercises.py: edit that file and run "
               "`make exercises`")
 LEARNER_NOTE = """:::{{note}} Working in this notebook
-Write your answers here, or in a copy that git ignores: *File > Save Notebook As...* `my_work/{name}`.
+Answer in your own copy, `my_work/{name}`: `make practice` (which `make lab` runs) copies every practice notebook
+into `my_work/` without overwriting yours, and git ignores that folder, so `git status` stays clean and `git pull`
+keeps working. Answers typed into `exercises/` itself would show up in `git status`.
 Each exercise has a check cell; the cell under it shows hints (`.hint()`, `.hint(2)`) and the solution.
 The worked answers are in [the solutions notebook](../solutions/{name}).
 If a widget is missing when you reopen a saved notebook, run all cells again (*Run > Run All Cells*).
 :::"""
 MD_STUB = "*Write your answer here (double-click this cell to edit it).*"
+# A link that says "(with solutions)" to a sibling notebook: in exercises/ it must open solutions/.
+WITH_SOLUTIONS_LINK = re.compile(r"(\[[^\]]*\(with solutions\)[^\]]*\])\((\d\d_[\w-]+\.ipynb(?:#[\w-]*)?)\)")
 
 
 class SolutionMarkupError(ValueError):
@@ -135,6 +140,7 @@ def make_exercise(nb: dict, name: str) -> dict:
             if in_block or SOLUTION_DIRECTIVE.search(src):
                 continue
             src = relabel(replace_regions(src, markdown=True, where=where))
+            src = WITH_SOLUTIONS_LINK.sub(r"\1(../solutions/\2)", src)
             if not title_done and re.search(r"^# ", src, re.M):
                 src = re.sub(r"^(# .*?) \(with solutions\)$", r"\1", src, count=1, flags=re.M)
                 src = re.sub(r"^(# .*)$", lambda m: m.group(1) + "\n\n" + LEARNER_NOTE.format(name=name), src,

@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT / "tools"))
-from execute_notebooks import quiet_kernel_profile  # noqa: E402
+from execute_notebooks import one_thread_per_kernel, quiet_kernel_profile  # noqa: E402
 
 EXECUTED = ROOT / "_build" / "executed"  # the executed notebooks, exported from the book's cache
 OFFLINE_PROBE = ("import socket\ntry:\n    socket.create_connection(('1.1.1.1', 443), timeout=3)\n"
@@ -100,6 +100,7 @@ def main() -> int:
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", TF_ENABLE_ONEDNN_OPTS="0", PYTHONHASHSEED="0")
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env.setdefault("IPYTHONDIR", quiet_kernel_profile())  # no per-kernel notice in the log
+    env.update(one_thread_per_kernel())  # two notebooks (or test workers) at a time on two cores
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         junit_dir = Path(tmp)

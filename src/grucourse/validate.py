@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import types
+
 import numpy as np
 
 
@@ -80,3 +82,39 @@ def check_rng(rng) -> np.random.Generator:
     return rng
 
 
+def refers_to(fn, target, name: str) -> bool:
+    """Whether the function ``fn`` uses the object ``target``, called ``name`` where it lives: by
+    a global name or alias, as ``module.name``, in a nested function or lambda, or through a
+    helper defined next to ``fn`` that does (a checker asks it whether an answer calls the
+    course's own solution)."""
+    seen, todo = set(), [fn]
+    while todo:
+        f = todo.pop()
+        code = getattr(f, "__code__", None)
+        if code is None or id(f) in seen:
+            continue
+        seen.add(id(f))
+        scope = getattr(f, "__globals__", {})
+        if any(_cell_value(c) is target for c in f.__closure__ or ()):
+            return True
+        codes = [code]
+        while codes:
+            c = codes.pop()
+            codes.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
+            for n in c.co_names:
+                obj = scope.get(n, _UNBOUND)
+                if obj is target or (n == name and obj is _UNBOUND):
+                    return True
+                if isinstance(obj, types.FunctionType) and obj.__globals__ is scope:
+                    todo.append(obj)  # a helper the learner wrote next to it
+    return False
+
+
+_UNBOUND = object()
+
+
+def _cell_value(cell):
+    try:
+        return cell.cell_contents
+    except ValueError:  # a closure variable not assigned yet
+        return _UNBOUND

@@ -17,6 +17,7 @@ recognised as "not attempted" when it is ``None`` or ``...``, or when it is a fu
 from __future__ import annotations
 
 import html
+import sysconfig
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,8 @@ _HEADINGS = {
     SELF_ASSESS: ("Grade yourself", "#0072B2"),
 }
 _PACKAGE = str(Path(__file__).resolve().parent.parent)
+_LIBRARY = tuple({_PACKAGE, *(sysconfig.get_paths()[k]
+                             for k in ("stdlib", "platstdlib", "purelib", "platlib"))})
 
 
 @dataclass(frozen=True)
@@ -134,11 +137,19 @@ def _need_built(answer, name: str) -> None:
 
 
 def _learner_frame(exc: BaseException):
-    """The innermost traceback frame outside grucourse: the line of the
-    learner's code that failed."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if not f.filename.startswith(_PACKAGE)]
-    return frames[-1] if frames else None
+    """The learner's line that failed: their innermost frame before the call leaves their code
+    (for grucourse, numpy, the standard library or generated code such as a dataclass's
+    ``__init__``), so an error raised inside a library points at the learner's call."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    mine = [i for i, f in enumerate(frames) if not f.filename.startswith(_PACKAGE)]
+    if not mine:
+        return None
+    last = frames[mine[0]]  # the learner's function (tests define it with exec: "<string>")
+    for f in frames[mine[0] + 1:]:
+        if f.filename != last.filename and f.filename.startswith((*_LIBRARY, "<")):
+            break
+        last = f
+    return last
 
 
 def _call(fn, *args, what="your function"):
@@ -164,6 +175,26 @@ def _need_callable(answer, name: str):
     if not callable(answer):
         raise _invalid(f"pass your function itself, e.g. check({name}), not "
                        f"{type(answer).__name__} {answer!r:.60}")
+
+
+def _need_array(value, name: str, shape: tuple | None = None,
+                integer: bool = False) -> np.ndarray:
+    """``value`` if it is a numpy array of real numbers (``integer``: token ids) and ``shape``,
+    else an INVALID verdict; a list is not the array a task asks for."""
+    want = f" of shape {shape}" if shape is not None else ""
+    if not isinstance(value, np.ndarray):
+        extra = " (np.array(...) turns it into one)" if isinstance(value, list | tuple) else ""
+        raise _invalid(f"{name} should be a numpy array{want}, got a {type(value).__name__}{extra}")
+    kind = value.dtype
+    if integer and not np.issubdtype(kind, np.integer):
+        raise _invalid(f"{name} holds {kind} numbers; token ids are integers: return an "
+                       "integer array (the dtype of the array you were given)")
+    if not integer and (np.issubdtype(kind, np.bool_) or not np.issubdtype(kind, np.number)
+                        or np.issubdtype(kind, np.complexfloating)):
+        raise _invalid(f"{name} holds {kind} values, expected real numbers")
+    if shape is not None and value.shape != shape:
+        raise _invalid(f"{name} has shape {value.shape}, expected {shape}")
+    return value
 
 
 def _as_array(value, name: str, shape: tuple) -> np.ndarray:

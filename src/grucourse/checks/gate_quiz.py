@@ -8,9 +8,10 @@ from grucourse.widgets.quiz import Quiz, math
 
 _UPDATE = math("h_t = (1 - z_t) h_{t-1} + z_t h~_t")
 
-# Every question has exactly one right answer; the options of a question have similar lengths, so
-# the length of an option gives nothing away (tests/test_checks_reader_tasks.py checks it).
-QUIZ = [
+# Every question has exactly one right answer, written first here; the options of a question have
+# similar lengths, so the length of an option gives nothing away (tests/test_checks_reader_tasks.py
+# checks it). QUIZ, below, shows the right answer at a different place in each question.
+_QUESTIONS = [
     {
         "question": f"In the source's convention {_UPDATE}, a unit's update gate is "
                     f"{math('z_t')} = 0.01 at every step. What happens to that unit's state?",
@@ -88,7 +89,7 @@ QUIZ = [
             {"answer": "The GRU has about 25% fewer parameters; accuracy depends on the task.",
              "correct": True,
              "feedback": "3 blocks instead of 4, always; accuracy is an empirical question "
-                         "(chapter 6 found the GRU ahead on one task with a short budget, "
+                         "(chapter 8 found the GRU ahead on one task with a short budget, "
                          "Chung et al. (2014) no consistent winner)."},
             {"answer": "The GRU is always more accurate, because it is the simpler model.",
              "correct": False,
@@ -99,10 +100,23 @@ QUIZ = [
              "correct": False,
              "feedback": "Not on the course's measurements: both have an additive memory path, "
                          "and on longer sequences the LSTM did not do better within the "
-                         "training budget (chapter 7)."},
+                         "training budget (chapter 9)."},
         ],
     },
 ]
+
+# where the right answer is shown in each question (0 = first): not always the first option
+_RIGHT_AT = (1, 2, 0, 2, 1)
+
+
+def _place(question: dict, at: int) -> dict:
+    """``question`` with its right answer at position ``at``, the wrong ones in their order."""
+    wrong = [a for a in question["answers"] if not a["correct"]]
+    right = [a for a in question["answers"] if a["correct"]]
+    return {**question, "answers": wrong[:at] + right + wrong[at:]}
+
+
+QUIZ = [_place(q, at) for q, at in zip(_QUESTIONS, _RIGHT_AT, strict=True)]
 
 
 def show_quiz() -> Quiz:

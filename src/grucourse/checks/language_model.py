@@ -12,11 +12,13 @@ from grucourse.checks.core import (
     _call,
     _incorrect,
     _invalid,
+    _need_array,
     _need_callable,
     _Verdict,
 )
 from grucourse.core.gru import gru_step, init_gru_params
 from grucourse.core.language_model import softmax_t
+from grucourse.validate import refers_to
 
 import numpy as np
 
@@ -94,14 +96,24 @@ def with_temperature(logits, T):
 
     def _grade(self, answer):
         _need_callable(answer, "with_temperature")
+        if refers_to(answer, softmax_t, "softmax_t"):
+            raise _incorrect("with_temperature calls the course's softmax_t, which is the answer "
+                             "to this exercise: write the softmax yourself (divide by T, "
+                             "subtract the largest, exponentiate, normalise).")
         got = []
         for logits, T in self.CASES:
-            v = _call(answer, np.array(logits), T, what=f"with_temperature({logits}, {T})")
-            if (isinstance(v, np.ndarray) and v.shape == (len(logits),)
-                    and not np.all(np.isfinite(v))):
-                raise _incorrect(f"with_temperature({logits}, {T}) gave {v}: exp of large logits "
-                                 "overflows. Subtract the largest logit before exp.")
-            got.append(_as_array(v, f"with_temperature({logits}, {T})", (len(logits),)))
+            what = f"with_temperature({logits}, {T})"
+            with np.errstate(all="ignore"):  # an overflow is reported below, not warned about
+                v = _call(answer, np.array(logits), T, what=what)
+            v = _need_array(v, what, (len(logits),))
+            if not np.all(np.isfinite(v)) and max(abs(x) for x in logits) / T < 700:
+                raise _incorrect(f"{what} gave {v}: NaN or inf for ordinary logits, where "
+                                 "np.exp stays finite. Look for a 0 / 0 or a NaN your code "
+                                 "makes itself (each p_i is exp(l_i / T) / sum_j exp(l_j / T)).")
+            if not np.all(np.isfinite(v)):
+                raise _incorrect(f"{what} gave {v}: exp of large logits overflows. Subtract the "
+                                 "largest logit before exp.")
+            got.append(_as_array(v, what, (len(logits),)))
             if not np.isclose(got[-1].sum(), 1.0):
                 raise _incorrect(f"your output sums to {got[-1].sum():.4g}; a distribution must "
                                  "sum to 1 (divide by the sum of the exponentials).")
@@ -165,8 +177,8 @@ def next_step(params, W_head, b_head, h_prev, c):
             if not isinstance(out, tuple | list) or len(out) != 2:
                 raise _invalid("next_step should return two things, (h, probs), got "
                                f"{type(out).__name__}")
-            h = _as_array(out[0], "h", (1, self.U))
-            p = _as_array(np.ravel(out[1]), "probs", (self.V,))
+            h = _as_array(_need_array(out[0], "h", (1, self.U)), "h", (1, self.U))
+            p = _as_array(_need_array(out[1], "probs", (self.V,)), "probs", (self.V,))
             got.append((h, p))
             h_ref = self.reference(params, W, b, h_ref, c)[0]
         h_ref, want = h0, []

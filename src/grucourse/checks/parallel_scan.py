@@ -209,6 +209,7 @@ levels = [  # (a, b) after each level; a_t = 0.5, b = [4, 2, 0, 8, 4, 0, 2, 6]
         if callable(answer):
             raise _invalid("levels should be a list of three (a, b) pairs of "
                            "numbers, not a function")
+        answer = self._one_array(answer)
         if not isinstance(answer, list | tuple):
             raise _invalid("levels should be a list of three (a, b) pairs, got "
                            f"{type(answer).__name__}")
@@ -226,6 +227,17 @@ levels = [  # (a, b) after each level; a_t = 0.5, b = [4, 2, 0, 8, 4, 0, 2, 6]
             pairs.append(tuple(_as_array(v, f"{name} of item {k}", (8,))
                                for v, name in zip(pair, "ab", strict=True)))
         return pairs
+
+    @staticmethod
+    def _one_array(answer):
+        """``np.array(levels)`` of shape ``(levels, 2, 8)`` (level, (a, b), t) as the list of
+        pairs it holds; an array of any other shape is ambiguous and refused."""
+        if not isinstance(answer, np.ndarray) or answer.dtype == object:
+            return answer.tolist() if isinstance(answer, np.ndarray) else answer
+        if answer.ndim != 3 or answer.shape[1:] != (2, 8):
+            raise _invalid("as one array, levels should have shape (3, 2, 8): the three levels, "
+                           f"each a pair (a, b) of 8 numbers; got shape {answer.shape}")
+        return [(row[0], row[1]) for row in answer]
 
     def _grade(self, answer):
         pairs = self._pairs(answer)

@@ -86,7 +86,7 @@ PARTS = {
         {"a": "z_t near 0", "b": "z_t near 1", "c": "r_t near 0", "d": "r_t near 1"},
         "a",
         "with z_t near 0 a step computes h_t = h_{t-1}: its Jacobian is close to the identity, "
-        "so the state and the gradient pass many steps almost unchanged (chapter 5).",
+        "so the state and the gradient pass many steps almost unchanged (chapter 6).",
         {"b": "in the source's convention z_t = 1 takes the candidate, so the state "
               "is rewritten at every step.",
          "c": "r only changes what the candidate sees; with z open the state is still rewritten.",
@@ -135,7 +135,7 @@ PARTS = {
         "a",
         "fewer parameters and one state vector help most when data, memory or latency "
         "are tight; the course found the GRU ahead of an LSTM of the same width on "
-        "small training sets (chapter 7).",
+        "small training sets (chapter 9).",
         {"b": "that is where the source expects the LSTM to do slightly better "
               "(the course could not confirm it).",
          "c": "no: accuracy depends on the task and the budget; published comparisons "

@@ -27,7 +27,7 @@ MISCONCEPTIONS = (
     (r"reset gate\b[^.;,]*\b(erase[sd]?|wipe[sd]?|clear[sed]*|delete[sd]?|zeroe?s|resets) "
      r"(out )?(the |its |all )?(hidden )?(state|memory|past|h)",
      "the reset gate cannot erase the state by itself: it only changes what the candidate sees; "
-     "the state is kept whenever z = 0, whatever r is (chapter 3, exercise 3.3)"),
+     "the state is kept whenever z = 0, whatever r is (chapter 4, exercise 3.3)"),
     (r"\bz(_t)? ?(=|is|near|close to|of|≈) ?1\b[^.;,]*\b"
      r"(keeps?|kept|preserv\w*|retain\w*|unchanged|overwrites? nothing|copies|remembers?)",
      "in the source's convention z = 1 takes the candidate (it overwrites the state) and z = 0 "
@@ -116,6 +116,11 @@ class ReaderTask(Exercise):
         cov = self.covered(answer)
         found = [p for p, ok in cov.items() if ok]
         missing = [p for p, ok in cov.items() if not ok]
+        if not found:
+            raise _incorrect(f"a keyword scan finds none of the {len(cov)} rubric ideas in your "
+                             f"{words} words ({'; '.join(missing)}), so this does not answer "
+                             f'the task "{self.title}". Answer the question asked; the hints '
+                             "(.hint()) show where to start.")
         scan = (f"a keyword scan finds words for {len(found)} of the {len(cov)} rubric ideas"
                 + (f" (no words for: {'; '.join(missing)})" if missing else ""))
         raise _Verdict(SELF_ASSESS, "this check cannot tell whether your reasoning is right; "
@@ -141,13 +146,13 @@ READER_TASKS = (
         ("Start from what goes wrong in a plain RNN when the answer depends "
          "on an input many steps back.",
          "Explain why h_t = (1 - z) h_prev + z h_tilde lets information (and gradients) pass "
-         "unchanged when z is near 0, and cite the experiments of chapters 1 and 5."),
+         "unchanged when z is near 0, and cite the experiments of chapters 1 and 6."),
         "A plain RNN multiplies its state by the same recurrent matrix and squashes it at every "
         "step, so gradients from distant steps vanish (or explode) and long-range dependencies are "
         "not learned. The GRU's update gate interpolates between the old state and a candidate, "
         "giving an almost-identity path when z is near 0: information and gradients survive many "
         "steps. Chapter 1 measures this: trained GRUs learn delayed recall at lags where plain "
-        "RNNs stay near chance; chapter 5 shows they keep a large gradient across 50 steps while, "
+        "RNNs stay near chance; chapter 6 shows they keep a large gradient across 50 steps while, "
         "untrained, the GRU loses its gradient too, so it is the trained gate that opens the path.",
     ),
     ReaderTask(
@@ -170,7 +175,7 @@ READER_TASKS = (
         "The reset gate r_t decides how much of h_prev the candidate sees: "
         "h_tilde_t = tanh(x_t W_h + (r_t * h_prev) U_h + b_h). r near 0 lets the unit start "
         "afresh from the input, but only z can actually overwrite the state "
-        "(chapter 3's gate traces).",
+        "(chapter 4's gate traces).",
     ),
     ReaderTask(
         3, "GRU vs LSTM: structure, complexity, performance",
@@ -189,14 +194,14 @@ READER_TASKS = (
         ("Count the gates and state vectors of each, then count parameters with "
          "grucourse.core.gru_keras.count_params.",
          "For performance, separate speed (time per epoch) from accuracy, and quote "
-         "chapter 6's measurements."),
+         "chapter 8's measurements."),
         "Structure: the GRU has two gates and one state vector; the LSTM has three gates and a "
         "separate cell state. Complexity: a GRU layer has 3u(d+u+2) parameters in Keras (3u(d+u+1) "
         "without reset_after), an LSTM 4u(d+u+1), so about a quarter fewer for the same width, and "
         "3/4 of the computation per step (measured time on a small CPU need not follow that ratio: "
         "speed must be measured on the target hardware). Performance: task- and budget-dependent; "
         "on the adding problem with a short budget the GRU learned and the LSTM did not "
-        "(chapter 6), while Chung et al. (2014) found no consistent winner.",
+        "(chapter 8), while Chung et al. (2014) found no consistent winner.",
     ),
     ReaderTask(
         4, "When to prefer the GRU",
@@ -215,13 +220,13 @@ READER_TASKS = (
         ("Think of constraints: data size, compute, latency, memory. Which does the "
          "GRU's smaller size help with?",
          "A justified answer also says when you would not pick the GRU, "
-         "and cites chapters 7 and 13."),
+         "and cites chapters 9 and 15."),
         "Prefer the GRU when data are limited, the training budget is short, or the model must "
         "be small (on-device, streaming, many models), and when dependencies are moderate: "
         "at the same width it has about 25% fewer parameters, one state vector instead of two "
-        "and 3/4 of the arithmetic per step (chapters 6, 7 and 13; whether it is faster must be "
+        "and 3/4 of the arithmetic per step (chapters 8, 9 and 15; whether it is faster must be "
         "measured on your hardware). The source expects the LSTM to do slightly better on very "
-        "long, complex sequences; the course could not confirm it within its budget (chapter 7), "
+        "long, complex sequences; the course could not confirm it within its budget (chapter 9), "
         "so on such tasks try both at an equal parameter budget: the choice is empirical.",
     ),
     ReaderTask(
@@ -240,13 +245,13 @@ READER_TASKS = (
         ("Follow one sequence of shape (20, 10) through GRU(32) and Dense(1, sigmoid): what shape "
          "is produced at each step, and what reaches the Dense layer?",
          "Look at the example's data: X = np.random.rand(100, 20, 10), y random 0/1. What accuracy "
-         "can it reach on new data? Chapter 8 measures it."),
+         "can it reach on new data? Chapter 3 measures it."),
         "For each of the 100 sequences, GRU(32) starts from h_0 = 0 and reads the 20 steps "
         "one step at a time: at each step t it computes the update gate z_t and the reset gate "
         "r_t from x_t (10 features) and h_{t-1}, forms the candidate and mixes it into h_t "
         "(32 numbers). Only the final state h_20 reaches Dense(1, sigmoid), which outputs a "
         "probability. In the source's example the labels are random, so no model can beat chance "
-        "on new data (chapter 8 shows this).",
+        "on new data (chapter 3 shows this).",
     ),
 )
 

@@ -8,6 +8,7 @@ from grucourse.checks.core import (
     _call,
     _incorrect,
     _invalid,
+    _need_array,
     _need_callable,
     _Verdict,
 )
@@ -84,13 +85,14 @@ def greedy_step(probs, dec_in, t):
                 raise _incorrect("your function changed the dec_in it was given; "
                                  "work on a copy (np.array(dec_in, copy=True)) so the caller's "
                                  "array keeps its history.")
-            if not isinstance(got, np.ndarray) and not isinstance(got, (list, tuple)):
-                raise _invalid(f"greedy_step returned {type(got).__name__}; return "
-                               "the new dec_in array")
-            got = np.asarray(got)
+            if not isinstance(got, np.ndarray):
+                raise _invalid(f"greedy_step returned a {type(got).__name__}; return the new "
+                               "dec_in as a numpy array (np.array(dec_in, copy=True), then fill "
+                               "column t + 1)")
             if got.shape != dec_in.shape:
                 raise _invalid(f"greedy_step returned shape {got.shape}; return the whole dec_in, "
                                f"shape {dec_in.shape} (batch, steps), with one more column filled")
+            _need_array(got, f"greedy_step(probs, dec_in, t={t})", integer=True)
             want = reference_greedy_step(probs, dec_in, t)
             if np.array_equal(got, want):
                 continue
@@ -176,11 +178,7 @@ def masked_softmax(scores, src_mask):
             with np.errstate(all="ignore"):
                 got = _call(answer, scores.copy(), mask.copy(),
                             what="masked_softmax(scores, src_mask)")
-            try:
-                got = np.asarray(got, dtype=float)
-            except (TypeError, ValueError):
-                raise _invalid(f"masked_softmax returned {type(got).__name__}; return an "
-                               "array of weights") from None
+            got = _need_array(got, "masked_softmax(scores, src_mask)")
             if got.shape != scores.shape:
                 raise _invalid(f"masked_softmax returned shape {got.shape}; the weights have "
                                f"the scores' shape {scores.shape} "
@@ -192,11 +190,17 @@ def masked_softmax(scores, src_mask):
                 for message, f in self._wrong.items():
                     if np.allclose(got, f(scores, mask), atol=1e-9, equal_nan=True):
                         raise _incorrect(message)
+            if not np.all(np.isfinite(got)) and k == 0:
+                raise _incorrect("your weights contain NaN or inf for ordinary scores (between "
+                                 f"{scores.min():.1f} and {scores.max():.1f}), where np.exp stays "
+                                 "finite: look for a 0 / 0 (a row whose weights are all 0 before "
+                                 "you divide) or a NaN your code makes itself.")
             if not np.all(np.isfinite(got)):
-                where = "scores of several hundred" if k == 1 else "ordinary scores"
-                raise _incorrect(f"your weights contain NaN or inf for {where}: subtract each "
-                                 "row's largest score after masking, before np.exp, so that a "
-                                 "padded score is never the largest.")
+                raise _incorrect("your weights contain NaN or inf for scores of several hundred "
+                                 "(right on ordinary scores): np.exp overflows there, or gives "
+                                 "0 / 0 when the largest score sits on a pad. Subtract each row's "
+                                 "largest score after masking, before np.exp, so that a padded "
+                                 "score is never the largest.")
             pads = got[np.broadcast_to(mask[:, None, :] == 0, got.shape)]
             if np.abs(pads).max() > 1e-12:
                 raise _incorrect("some padded positions get non-zero weight; "

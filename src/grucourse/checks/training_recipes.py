@@ -11,6 +11,7 @@ from grucourse.checks.core import (
     _call,
     _incorrect,
     _invalid,
+    _need_array,
     _need_callable,
     _Verdict,
 )
@@ -132,11 +133,7 @@ def stateful_batches(series, batch_size, window):
             want = stateful_windows(series, B, W)  # (K*B, W, f)
             got = _call(answer, series.copy(), B, W,
                         what=f"stateful_batches(series of {N} steps, {B}, {W})")
-            try:
-                got = np.asarray(got, dtype=np.float64)
-            except (TypeError, ValueError):
-                raise _invalid(f"stateful_batches returned {type(got).__name__}; "
-                               "return one array") from None
+            got = _need_array(got, f"stateful_batches(series of {N} steps, {B}, {W})")
             if got.shape != want.shape:
                 raise _invalid(f"for {N} steps, batch_size={B}, window={W} the windows should have "
                                f"shape {want.shape} (K*B, W, f), got {got.shape}")
@@ -216,8 +213,8 @@ def clip_norm_from_trace(norms):
                 raise _incorrect("your clip norm is NaN: the trace holds NaN where a step was "
                                  "not recorded, and NaN spreads through max, mean and percentile. "
                                  "Keep np.isfinite(norms) first.")
-            if low * (1 - 1e-9) <= got <= high * (1 + 1e-9):
-                continue
+            if low * (1 - 1e-9) <= got < high and not np.isclose(got, high, rtol=1e-9):
+                continue  # exactly k steps lie above it: no smaller clip does that
             # fraction of recorded steps the clip would touch
             clipped = float(np.mean(finite > got))
             if np.isclose(got, finite[-1]):
@@ -232,6 +229,11 @@ def clip_norm_from_trace(norms):
                 raise _incorrect("your clip norm is the median: it clips half of the steps of a "
                                  "healthy run, which slows training everywhere. At most 10% of "
                                  "the steps should be clipped.")
+            if np.isclose(got, high, rtol=1e-9):
+                raise _incorrect(f"your clip norm is one rank too high: it clips {k - 1} of "
+                                 f"the {m} recorded steps, where {k} (10%) may be clipped. The "
+                                 "task asks for the smallest such clip: the next norm down "
+                                 "(np.percentile(norms, 90) lies between the two).")
             if got < low:
                 raise _incorrect(f"your clip norm clips {clipped:.0%} of the steps of "
                                  "a healthy run; it should touch at most 10% of them "

@@ -87,6 +87,19 @@ def softmax_t(logits, temperature: float = 1.0) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def perplexity_bits(ppl):
+    """Bits per character of a perplexity: ``log2(PPL) = −(1/N) Σ_t log2 p(c_t | c_<t)``, the
+    average code length per character (the unit of Graves 2013, arXiv:1308.0850).
+
+    Scalar in, float out; array in, array out."""
+    arr = np.asarray(ppl, dtype=float)  # (...,)
+    if arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr < 1):
+        raise ValueError(f"perplexity must be finite and >= 1 (it is exp of a mean -log p), "
+                         f"got {ppl!r}")
+    bits = np.log2(arr)  # (...,)
+    return float(bits) if bits.ndim == 0 else bits
+
+
 def entropy_bits(p) -> np.ndarray:
     """Entropy ``-sum p log2 p`` of distributions along the last axis, in bits."""
     p = np.asarray(p, dtype=float)

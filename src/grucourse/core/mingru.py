@@ -12,6 +12,12 @@ so the recurrence is linear, ``h_t = a_t * h_{t-1} + b_t`` with ``a_t = 1 - z_t`
     combine((a_1, b_1), (a_2, b_2)) = (a_1 a_2, a_2 b_1 + b_2)
 
 (apply step 1, then step 2), which a scan evaluates in ``ceil(log2 T)`` levels.
+
+The negative-range minGRU (``signed=True``, chapter 23; Grazzi et al. 2025, section 4) keeps the
+gate and the candidate and changes one line: ``a_t = 1 - 2 z_t`` lies in ``(-1, 1)``, so a unit
+can flip its sign (``z_t`` near 1: ``h_t ~ -h_{t-1} + h_tilde_t``). The combine above never
+assumes ``a >= 0`` (it only multiplies and adds), so the linear-space scan runs it unchanged;
+the log-space scan takes ``log a`` and needs ``a > 0``.
 Row-vector layout as in Keras: ``x`` is ``(B, T, d)``, ``W_*`` ``(d, u)``, ``b_*`` ``(u,)``.
 """
 
@@ -38,17 +44,24 @@ class MinGRUParams:
     b_h: np.ndarray
 
     def __post_init__(self):
-        W_z = as_float_array(self.W_z, "W_z")
-        if W_z.ndim != 2:
-            raise ValueError(f"W_z must be a 2-D (d, u) matrix, got shape {W_z.shape}")
-        d, u = W_z.shape
-        expected = {"W": (d, u), "b": (u,)}
-        for name in ("W_z", "b_z", "W_h", "b_h"):
-            arr = as_float_array(getattr(self, name), name)
+        arrays = {n: as_float_array(getattr(self, n), n) for n in ("W_z", "b_z", "W_h", "b_h")}
+        for name in ("W_z", "W_h"):
+            if arrays[name].ndim != 2:
+                raise ValueError(f"{name} must be a 2-D (d, u) matrix, got shape "
+                                 f"{arrays[name].shape}")
+
+        def want(name, d, u):
+            return (d, u) if name[0] == "W" else (u,)
+
+        # (d, u) as most of the four arrays have it, so the error names the one that differs
+        d, u = max((arrays["W_z"].shape, arrays["W_h"].shape),
+                   key=lambda du: sum(a.shape == want(n, *du) for n, a in arrays.items()))
+        for name, arr in arrays.items():
             check_finite(arr, name)
-            if arr.shape != expected[name[0]]:
-                raise ValueError(f"{name} has shape {arr.shape}, expected {expected[name[0]]} "
-                                 f"for input size d={d} and u={u} units")
+            if arr.shape != want(name, d, u):
+                flip = " (is it transposed?)" if arr.T.shape == want(name, d, u) else ""
+                raise ValueError(f"{name} has shape {arr.shape}, expected {want(name, d, u)} "
+                                 f"for input size d={d} and u={u} units{flip}")
             object.__setattr__(self, name, arr)
 
     @property
@@ -104,25 +117,29 @@ def _prepare(x, params, h0):
     return x, h0.astype(x.dtype)
 
 
-def coefficients(x, params: MinGRUParams):
-    """``a = 1 - z`` and ``b = z * h_tilde``, each ``(B, T, u)``, for
-    ``h_t = a_t h_{t-1} + b_t``."""
+def coefficients(x, params: MinGRUParams, signed: bool = False):
+    """``a = 1 - z`` (``1 - 2 z`` if ``signed``) and ``b = z * h_tilde``, each ``(B, T, u)``,
+    for ``h_t = a_t h_{t-1} + b_t``."""
     x, _ = _prepare(x, params, None)  # (B, T, d)
     dt = x.dtype
     # (B, T, d) @ (d, u) -> (B, T, u)
     z = sigmoid_tanh(x @ params.W_z.astype(dt) + params.b_z.astype(dt))
     h_tilde = x @ params.W_h.astype(dt) + params.b_h.astype(dt)  # (B, T, u)
-    return 1.0 - z, z * h_tilde
+    return (1.0 - 2.0 * z if signed else 1.0 - z), z * h_tilde  # (B, T, u) each
 
 
-def mingru_loop(x, params: MinGRUParams, h0=None) -> np.ndarray:
+def mingru_loop(x, params: MinGRUParams, h0=None, signed: bool = False) -> np.ndarray:
     """The reference: ``h_t = (1 - z_t) h_{t-1} + z_t h_tilde_t`` one step at a time;
-    ``(B, T, u)``."""
+    ``(B, T, u)``. With ``signed=True``: ``h_t = (1 - 2 z_t) h_{t-1} + z_t h_tilde_t``."""
+    if not isinstance(signed, (bool, np.bool_)):
+        raise TypeError(f"signed must be True or False, got {signed!r}")
     x, h = _prepare(x, params, h0)  # (B, T, d), (B, u)
-    a, b = coefficients(x, params)  # (B, T, u) each
-    out = np.empty_like(a)  # (B, T, u)
+    z = sigmoid_tanh(x @ params.W_z.astype(x.dtype) + params.b_z.astype(x.dtype))  # (B, T, u)
+    h_tilde = x @ params.W_h.astype(x.dtype) + params.b_h.astype(x.dtype)  # (B, T, u)
+    out = np.empty_like(z)  # (B, T, u)
     for t in range(x.shape[1]):
-        h = a[:, t] * h + b[:, t]  # (B, u): the same as (1 - z) h + z h~
+        keep = 1.0 - 2.0 * z[:, t] if signed else 1.0 - z[:, t]  # (B, u)
+        h = keep * h + z[:, t] * h_tilde[:, t]  # (B, u): the update, written out
         out[:, t] = h
     return out
 
@@ -211,13 +228,17 @@ def scan_cumprod(a, b, h0=None) -> np.ndarray:
         return A * (h_prev + np.cumsum(b / A, axis=1))  # (B, T, u)
 
 
-def mingru_scan(x, params: MinGRUParams, h0=None, method: str = "linear") -> np.ndarray:
+def mingru_scan(x, params: MinGRUParams, h0=None, method: str = "linear",
+                signed: bool = False) -> np.ndarray:
     """minGRU by the parallel scan (``method="linear"`` or ``"log"``); equals
-    :func:`mingru_loop`."""
+    :func:`mingru_loop`. The log-space form refuses ``signed=True`` (it needs ``a > 0``)."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if signed and method == "log":
+        raise ValueError("the log-space scan needs a_t > 0 and cannot run signed=True "
+                         "(a = 1 - 2z can be negative); use method='linear'")
     x, h0 = _prepare(x, params, h0)  # (B, T, d), (B, u)
-    a, b = coefficients(x, params)  # (B, T, u) each
+    a, b = coefficients(x, params, signed)  # (B, T, u) each
     return (scan_linear if method == "linear" else scan_log)(a, b, h0)
 
 

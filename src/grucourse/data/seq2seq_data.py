@@ -66,7 +66,7 @@ def decode_digits(tokens) -> str:
     """The digit string of a token sequence, read up to the first ``EOS`` (``PAD`` and ``BOS``
     skipped)."""
     out = []
-    for t in np.asarray(tokens).ravel().tolist():
+    for t in _token_ids(tokens).tolist():
         if t == EOS:
             break
         if t >= DIGIT0:
@@ -78,11 +78,22 @@ def token_names(tokens) -> list[str]:
     """One label per token of ``tokens`` ``(T,)``: the digit, or ``PAD``, ``BOS``, ``EOS``
     (for plots)."""
     names = {PAD: "PAD", BOS: "BOS", EOS: "EOS"}
+    return [names.get(t, str(t - DIGIT0)) for t in _token_ids(tokens).tolist()]
+
+
+def _token_ids(tokens) -> np.ndarray:
+    """``tokens`` as a flat integer array ``(T,)``, or a ``ValueError`` naming the first id that
+    is not a token of the vocabulary ``0..VOCAB_SIZE - 1``."""
     arr = np.asarray(tokens).ravel()  # (T,)
-    if arr.size and (not np.issubdtype(arr.dtype, np.integer) or arr.min() < 0
-                     or arr.max() >= VOCAB_SIZE):
-        raise ValueError(f"tokens must be integer ids 0..{VOCAB_SIZE - 1}, got {arr.tolist()}")
-    return [names.get(t, str(t - DIGIT0)) for t in arr.tolist()]
+    if arr.size and not np.issubdtype(arr.dtype, np.integer):
+        raise ValueError(f"tokens must be integer ids 0..{VOCAB_SIZE - 1}, got {arr.dtype} "
+                         f"values {arr.tolist()[:8]}")
+    bad = arr[(arr < 0) | (arr >= VOCAB_SIZE)]  # ids outside the vocabulary
+    if bad.size:
+        raise ValueError(f"token {int(bad[0])} is not in the vocabulary: tokens must be integer "
+                         f"ids 0..{VOCAB_SIZE - 1} (PAD, BOS, EOS, digits 0-9 as 3..12), got "
+                         f"{arr.tolist()[:12]}")
+    return arr.astype(np.int64)
 
 
 def make_pairs(sources, max_len=None) -> Pairs:

@@ -1,28 +1,20 @@
 """chapters/18_char_language_model.ipynb: generate text from a trained character GRU, in numpy.
 
-:func:`numpy_lm` reads a trained Keras language model into numpy weights, :func:`generate`
-samples ``n`` characters from it one GRU step at a time (:func:`grucourse.core.gru.gru_step`)
-with a temperature, and :func:`keras_next_probs` gives Keras's own next-character probabilities
-to check the numpy path against.
+:func:`generate` (fed by :func:`grucourse.layers.lm.numpy_lm`, the trained Keras model's numpy
+weights) samples ``n`` characters from it one GRU step at a time
+(:func:`grucourse.core.gru.gru_step`) with a temperature, and :func:`keras_next_probs` gives
+Keras's own next-character probabilities to check the numpy path against.
 """
 
 from __future__ import annotations
 
 from grucourse.core.gru import GRUParams, gru_step
-from grucourse.core.gru_keras import from_keras
 from grucourse.core.language_model import pick, softmax_t
 from grucourse.data.text import one_hot
 
 import numpy as np
 
 # --- generation, one character at a time, with the course's numpy GRU -------------------------
-
-
-def numpy_lm(model):
-    """The trained GRU LM as numpy weights: ``(GRUParams, W_head (u, V), b_head (V,))``."""
-    params = from_keras(model.get_layer("gru"))
-    W, b = (np.asarray(w, dtype=np.float64) for w in model.get_layer("head").get_weights())
-    return params, W, b
 
 
 def generate(params: GRUParams, W_head, b_head, prime_ids, n: int, rng=None,

@@ -10,7 +10,7 @@ Seed-packed training lives in :mod:`grucourse.training.lm_packed`.
 
 from __future__ import annotations
 
-from grucourse.core.gru_keras import count_params
+from grucourse.core.gru_keras import count_params, from_keras
 from grucourse.kinds import KINDS
 
 import numpy as np
@@ -58,3 +58,11 @@ def units_for_params(kind: str, n_chars: int, budget: int) -> int:
     sizes = np.arange(1, 1025)  # (1024,)
     counts = np.array([lm_params(kind, int(u), n_chars) for u in sizes])  # (1024,)
     return int(sizes[np.argmin(np.abs(counts - budget))])
+
+
+def numpy_lm(model):
+    """The trained GRU LM of :func:`build_lm` as numpy weights: ``(GRUParams, W_head (u, V),
+    b_head (V,))`` (chapter 18 generates with them; chapter 27 runs them in four runtimes)."""
+    params = from_keras(model.get_layer("gru"))
+    W, b = (np.asarray(w, dtype=np.float64) for w in model.get_layer("head").get_weights())
+    return params, W, b

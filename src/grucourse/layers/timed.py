@@ -1,10 +1,10 @@
 """Keras recurrent layers built for timing: the fast-path conditions and compiled forward functions.
 
-Used by chapters/19_efficiency.ipynb (through :mod:`grucourse.experiments.efficiency`) and
-``benchmarks/``. :func:`make_rnn_layer` builds a seeded layer of any kind in
-:data:`grucourse.kinds.KINDS`; :func:`forward_fn` runs it eagerly, as a ``tf.function`` graph or
-compiled by XLA; :func:`fastpath_conditions` checks the cuDNN conditions of the
-``keras.layers.GRU`` docstring on a layer; :func:`small_gru_regressor` is the model the
+Used by chapters 19-21 (through :mod:`grucourse.experiments.efficiency`, ``.fast_path`` and
+``.serving_and_scaling``) and ``benchmarks/``. :func:`make_rnn_layer` builds a seeded layer of
+any kind in :data:`grucourse.kinds.KINDS`; :func:`forward_fn` runs it eagerly, as a
+``tf.function`` graph or compiled by XLA; :func:`fastpath_conditions` checks the cuDNN conditions
+of the ``keras.layers.GRU`` docstring on a layer; :func:`small_gru_regressor` is the model the
 data-parallel example trains.
 """
 

@@ -7,11 +7,13 @@ the same ≥ 10 seeds, take the per-seed differences ``d_s = a_s − b_s`` and r
 
 the two-sided 95% Student-t interval of the mean paired difference. When the interval includes 0
 the page says "no measurable difference". Timings use the same interval on ``log(t_a / t_b)`` over
-interleaved repeats and report the ratio ``exp(·)``.
+interleaved repeats and report the ratio ``exp(·)``. A count ("solved on k of n seeds") gets the
+95% Wilson interval of its rate (:func:`proportion_interval`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,6 +21,28 @@ import numpy as np
 import pandas as pd
 
 MIN_SEEDS = 10
+
+
+def _one_precision(values: Sequence[float], *, signed: bool, significant: int = 3) -> list[str]:
+    """Format numbers that are printed together with ONE number of decimals.
+
+    Enough decimals for ``significant`` significant digits of the largest magnitude, at least one
+    significant digit of the smallest nonzero one, so that a tiny nonzero value never prints as
+    ``+0`` (``[0.55, 0.514]`` becomes ``0.550, 0.514``), and two of the spread (largest − smallest
+    value), so that the ends of a narrow interval differ. An exact 0 prints as ``0``. Magnitudes
+    below 0.001 or from 10⁶ up need too many digits: then all are in scientific notation.
+    """
+    sign = "+" if signed else ""
+    nonzero = [abs(v) for v in values if v != 0]
+    if not nonzero:
+        return ["0" for _ in values]
+    top, bottom, spread = max(nonzero), min(nonzero), max(values) - min(values)
+    decimals = max(0, significant - 1 - math.floor(math.log10(top)),
+                   -math.floor(math.log10(bottom)),
+                   1 - math.floor(math.log10(spread)) if spread > 0 else 0)
+    if top < 1e-3 or top >= 1e6 or decimals > 6:
+        return ["0" if v == 0 else f"{v:{sign}.{significant - 1}e}" for v in values]
+    return ["0" if v == 0 else f"{v:{sign}.{decimals}f}" for v in values]
 
 
 def _as_scores(name: str, values) -> np.ndarray:
@@ -59,8 +83,12 @@ class PairedDiff:
         return f"{a} {higher} than {b}" if self.mean > 0 else f"{b} {higher} than {a}"
 
     def __str__(self) -> str:
-        return (f"mean difference {self.mean:+.3g}, 95% CI [{self.low:+.3g}, {self.high:+.3g}], "
-                f"higher in {self.wins}/{self.n} seeds")
+        if self.mean == self.low == self.high == 0:
+            return f"mean difference 0, 95% CI [0, 0]: the same on all {self.n} seeds"
+        mean, low, high = _one_precision([self.mean, self.low, self.high], signed=True)
+        ties = self.n - self.wins - self.losses
+        return (f"mean difference {mean}, 95% CI [{low}, {high}], "
+                f"higher in {self.wins}/{self.n} seeds" + (f", equal in {ties}" if ties else ""))
 
 
 def paired_diff(a, b, *, min_seeds: int = 2) -> PairedDiff:
@@ -104,8 +132,8 @@ class Ratio:
         return f"{a} is slower than {b}" if self.ratio > 1 else f"{a} is faster than {b}"
 
     def __str__(self) -> str:
-        return (f"ratio {self.ratio:.3g}, 95% CI [{self.low:.3g}, {self.high:.3g}] "
-                f"over {self.n} repeats")
+        ratio, low, high = _one_precision([self.ratio, self.low, self.high], signed=False)
+        return f"ratio {ratio}, 95% CI [{low}, {high}] over {self.n} repeats"
 
 
 def time_ratio(t_a, t_b) -> Ratio:
@@ -116,6 +144,48 @@ def time_ratio(t_a, t_b) -> Ratio:
         raise ValueError("timings must be positive seconds")
     d = paired_diff(np.log(a_arr), np.log(b_arr))
     return Ratio(float(np.exp(d.mean)), float(np.exp(d.low)), float(np.exp(d.high)), d.n)
+
+
+@dataclass(frozen=True)
+class Proportion:
+    """``k`` successes out of ``n`` trials, with the 95% Wilson score interval of the rate."""
+
+    k: int
+    n: int
+    low: float
+    high: float
+
+    @property
+    def rate(self) -> float:
+        return self.k / self.n
+
+    def __str__(self) -> str:
+        return f"{self.k}/{self.n} [{self.low:.2f}, {self.high:.2f}]"
+
+
+def proportion_interval(k, n) -> Proportion:
+    """95% Wilson score interval (Wilson 1927) for a rate seen as ``k`` successes in ``n`` trials:
+
+        (p̂ + z²/2n ± z·√(p̂(1 − p̂)/n + z²/4n²)) / (1 + z²/n),   p̂ = k/n, z = 1.96.
+
+    Unlike p̂ ± z·√(p̂(1 − p̂)/n) it stays inside [0, 1] and is not empty at ``k = 0`` or
+    ``k = n`` (10 of 10 gives [0.72, 1]), which is where "solved on every seed" needs it.
+    """
+    from scipy import stats
+
+    for value, name in ((k, "k"), (n, "n")):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"{name} must be an integer count, got {type(value).__name__}")
+    if n < 1 or not 0 <= k <= n:
+        raise ValueError(f"need 0 <= k <= n and n >= 1 (k successes of n trials), "
+                         f"got k={k}, n={n}")
+    z = float(stats.norm.ppf(0.975))
+    p = k / n
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    low = 0.0 if k == 0 else max(0.0, centre - half)
+    high = 1.0 if k == n else min(1.0, centre + half)
+    return Proportion(int(k), int(n), float(low), float(high))
 
 
 def summarize(table: pd.DataFrame, by: str | Sequence[str], value: str = "val_score",

@@ -51,14 +51,23 @@ def pack_lms(models, kind: str, learning_rate: float = 1e-2):
     head.set_weights([pack_kernels([hd.get_weights()[0] for hd in heads], 1),  # (S*u, S*V)
                       pack_biases([hd.get_weights()[1] for hd in heads], 1)])  # (S*V,)
 
+    packed.compile(optimizer=keras.optimizers.Adam(learning_rate),
+                   loss=summed_lm_cross_entropy(S))
+    return packed
+
+
+def summed_lm_cross_entropy(S: int):
+    """The loss of ``S`` seeds' logits ``(B, T, S, V)`` against targets ``(B, T)``: the sum over
+    seeds of each seed's cross-entropy, so each seed's weights get exactly their own gradient."""
+    import keras
+
     def summed_cross_entropy(y_true, y_pred):  # (B, T), (B, T, S, V) -> (B, T): sum over seeds
         y = keras.ops.repeat(keras.ops.expand_dims(keras.ops.cast(y_true, "int32"), -1), S,
                              axis=-1)  # (B,T,S)
         return keras.ops.sum(
             keras.losses.sparse_categorical_crossentropy(y, y_pred, from_logits=True), axis=-1)
 
-    packed.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=summed_cross_entropy)
-    return packed
+    return summed_cross_entropy
 
 
 def unpack_lms(packed, models, kind: str) -> None:

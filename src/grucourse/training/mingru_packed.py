@@ -1,7 +1,7 @@
 """minGRU and GRU classifiers packed by seed, and training tracked update by update.
 
-Used by chapters/19_mingru_learning.ipynb and by the lag experiment of
-:mod:`grucourse.training.recipes` (chapters/09_training_memory_lags.ipynb).
+Used by chapters/23_mingru_learning.ipynb and by the lag experiment of
+:mod:`grucourse.training.recipes` (chapters/11_training_memory_lags.ipynb).
 minGRU (Feng et al. 2024, "Were RNNs all we needed?", section 3.2) is element-wise apart from
 its input projection, so packing it (:mod:`grucourse.training.packing`) only needs its kernel
 ``[W_z | W_h]`` to be block-diagonal in the same gate-major layout as a Keras GRU.

@@ -26,13 +26,18 @@ from grucourse.validate import check_int, check_int_list
 import numpy as np
 
 
-def memory_inits(keep_bias=3.0, t_max=31):
-    """The three initialisations of chapter 10, as ``{name: f(layer, seed)}`` (Keras convention).
+def memory_inits(keep_bias=3.0, t_max=31, matched=False):
+    """The initialisations of chapters 10 and 11, as ``{name: f(layer, seed)}`` (Keras convention).
 
     ``"default"``: Keras's own (``b_z = 0``, so ``z = σ(·) ≈ 0.5`` at the start);
     ``"keep"``: ``b_z = keep_bias`` in every unit; ``"chrono"``: ``b_z ~ log U(1, t_max − 1)``
-    drawn with ``default_rng([seed, 1])``.
+    drawn with ``default_rng([seed, 1])``. With ``matched=True`` a fourth start,
+    ``"matched"``: ``b_z = ln(t_max − 1)`` in every unit, one forgetting time
+    ``1 + e^{b_z} = t_max`` (chrono's longest), so keep and chrono can be told apart from a
+    time scale matched to ``t_max``.
     """
+    if matched and not float(t_max) > 2:
+        raise ValueError(f"matched=True needs t_max > 2 (b_z = ln(t_max - 1) > 0), got {t_max!r}")
 
     def default(layer, seed):
         return None
@@ -44,7 +49,11 @@ def memory_inits(keep_bias=3.0, t_max=31):
         set_update_gate_bias(layer, chrono_bias(layer.units, t_max,
                                                 np.random.default_rng([seed, 1])))
 
-    return {"default": default, "keep": keep, "chrono": chrono}
+    def matched_keep(layer, seed):
+        set_update_gate_bias(layer, float(np.log(float(t_max) - 1.0)))
+
+    inits = {"default": default, "keep": keep, "chrono": chrono}
+    return inits | {"matched": matched_keep} if matched else inits
 
 
 def build_recall_models(lag, seeds, inits, units=16, n_symbols=4, learning_rate=1e-2):

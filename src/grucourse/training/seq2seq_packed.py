@@ -1,12 +1,12 @@
-"""Train many tiny encoder–decoders at once: ``S`` seeds of both kinds in one ``tf.function``.
+"""Train many tiny encoder–decoders at once: ``S`` seeds of a kind in one ``tf.function``.
 
 A Keras training step of a tiny model is dominated by a fixed cost per operation. Here every weight
 of the ``S`` Keras models from :func:`grucourse.layers.seq2seq.build_seq2seq` is stacked along a new
 leading axis ``s`` (``kernel (e, 3u)`` becomes ``(S, e, 3u)``) and every operation runs for all
 seeds at once with an ``einsum`` over ``s``: seed ``s`` reads only its own weights and its own data
 (arrays ``(B, S, ...)``), so it computes exactly what its Keras model computes.
-The loss is the sum over seeds (and over the two kinds) of each seed's mean cross-entropy, and
-Adam acts element-wise, so each seed takes the training steps it would take alone.
+The loss is the sum over seeds of each seed's mean cross-entropy (one loss and one Adam per
+kind), and Adam acts element-wise, so each seed takes the training steps it would take alone.
 ``tests/test_seq2seq.py`` checks the packed forward pass against the Keras models.
 
 The GRU here is Keras's (``reset_after=True``, gate order z, r, h)::
@@ -47,6 +47,16 @@ class PackedSeq2Seq:
     @property
     def variables(self):
         return list(self.w.values())
+
+    def snapshot(self):
+        """A copy with its own variables: training ``self`` further leaves the copy unchanged."""
+        import keras
+
+        copy = object.__new__(type(self))
+        copy.__dict__.update({k: getattr(self, k) for k in ("kind", "S", "units", "layer_names")})
+        copy.w = {key: keras.Variable(np.asarray(v), name=f"{key[0]}_{key[1]}")
+                  for key, v in self.w.items()}
+        return copy
 
     def export(self, models):
         """Copy the stacked weights back into ``S`` Keras models of the same architecture."""
@@ -128,7 +138,7 @@ class PackedSeq2Seq:
         src = np.asarray(src, dtype=np.int32)
         mask = ((src != 0).astype(np.float32) if src_mask is None
                 else np.asarray(src_mask, np.float32))
-        if getattr(self, "_compiled", None) is None:
+        if getattr(self, "_compiled", None) is None:  # a snapshot compiles its own
             self._compiled = tf.function(self.forward)
         return self._compiled(src, mask, np.asarray(dec_in, dtype=np.int32))[0].numpy()
 
@@ -162,13 +172,15 @@ def seed_data(seed, n, max_len, split, length=None) -> Pairs:
 
 
 def train_packed_seq2seq(seeds, *, kinds=KINDS, units=None, embed_dim=8, max_len=12, steps=600,
-                         batch_size=64, learning_rate=1e-2, n_train=8000):
-    """Train one model per ``kind`` and seed on reversal (lengths ``1 .. max_len``); all in one
-    ``tf.function``.
+                         batch_size=64, learning_rate=1e-2, n_train=8000, extra_steps=None):
+    """Train one model per ``kind`` and seed on reversal (lengths ``1 .. max_len``); all seeds of
+    a kind in one ``tf.function``, with its own Adam (the same steps as one summed loss).
 
     ``units``: ``{kind: units}``. Model ``(kind, s)`` starts from the weights ``build_seq2seq``
     draws after ``keras.utils.set_random_seed(s)`` and sees the training pairs of seed ``s`` (the
-    same pairs for both kinds, so the comparison is paired). Returns ``{kind: PackedSeq2Seq}``.
+    same pairs for both kinds, so the comparison is paired). Returns ``{kind: PackedSeq2Seq}``;
+    ``extra_steps={kind: n}`` trains that kind on for ``n`` more steps on the same batches (as if
+    trained alone for ``steps + n``) and adds it as ``"<kind>, <steps + n> steps"``.
     """
     import keras
     import tensorflow as tf
@@ -185,6 +197,11 @@ def train_packed_seq2seq(seeds, *, kinds=KINDS, units=None, embed_dim=8, max_len
     if n_train < batch_size:
         raise ValueError(f"n_train={n_train} is smaller than batch_size={batch_size}")
     kinds = [check_seq2seq_kind(k) for k in kinds]
+    extra = dict(extra_steps or {})  # {kind: n}; n must be an int >= 1, not a bool
+    if set(extra) - set(kinds) or any(type(n) not in (int, np.int64) or n < 1
+                                      for n in extra.values()):
+        raise ValueError(f"extra_steps must map kinds in {list(kinds)} to positive integers, "
+                         f"got {extra_steps!r}")
     if not isinstance(units, dict) or set(units) != set(kinds):
         raise ValueError(f"units must be a dict with one entry per kind in {list(kinds)}, "
                          f"got {units!r}")
@@ -195,28 +212,34 @@ def train_packed_seq2seq(seeds, *, kinds=KINDS, units=None, embed_dim=8, max_len
             keras.utils.set_random_seed(s)
             models.append(build_seq2seq(kind, units[kind], embed_dim))
         packed[kind] = PackedSeq2Seq(models, kind)
-    data = stack_pairs([seed_data(s, n_train, max_len, "train")
-                        for s in seeds])  # arrays (n, S, ...)
-    variables = [v for kind in kinds for v in packed[kind].variables]
-    optimizer = keras.optimizers.Adam(learning_rate)
+    data = stack_pairs([seed_data(s, n_train, max_len, "train") for s in seeds])  # (n, S, ...)
 
-    @tf.function
-    def step(src, src_mask, dec_in, target, tgt_mask):
-        with tf.GradientTape() as tape:
-            loss = tf.add_n([masked_cross_entropy(packed[k].forward(src, src_mask, dec_in)[0],
-                                                  target, tgt_mask) for k in kinds])
-        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
-        return loss
+    def make_step(model, optimizer):  # one tf.function and one Adam per kind
+        @tf.function
+        def step(src, src_mask, dec_in, target, tgt_mask):
+            with tf.GradientTape() as tape:
+                probs = model.forward(src, src_mask, dec_in)[0]  # (B, S, T', V)
+                loss = masked_cross_entropy(probs, target, tgt_mask)
+            grads = tape.gradient(loss, model.variables)
+            optimizer.apply_gradients(zip(grads, model.variables, strict=True))
 
+        return step
+
+    steps_of = {k: make_step(packed[k], keras.optimizers.Adam(learning_rate)) for k in kinds}
     rng = np.random.default_rng(seeds[0])
     per_epoch = n_train // batch_size
-    for i in range(steps):
+    result = {}
+    for i in range(steps + max(extra.values(), default=0)):
+        if i == steps:  # the kinds that train on: keep a copy of each as it is now
+            result = {k: packed[k].snapshot() if k in extra else packed[k] for k in kinds}
         if i % per_epoch == 0:
             order = rng.permutation(n_train)  # (n_train,): a new shuffle every epoch
         idx = order[(i % per_epoch) * batch_size:][:batch_size]  # (batch_size,)
-        step(data.src[idx], data.src_mask[idx], data.dec_in[idx], data.target[idx],
-             data.tgt_mask[idx])
-    return packed
+        batch = (data.src[idx], data.src_mask[idx], data.dec_in[idx], data.target[idx],
+                 data.tgt_mask[idx])
+        for k in (k for k in kinds if i < steps + extra.get(k, 0)):  # the kinds still training
+            steps_of[k](*batch)
+    return (result or packed) | {f"{k}, {steps + n} steps": packed[k] for k, n in extra.items()}
 
 
 def evaluate_by_length(packed, seeds, lengths, *, n_test=100, max_len=12):

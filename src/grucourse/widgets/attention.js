@@ -102,7 +102,15 @@ function renderAnimator(model, root) {
   const table = el("table", "aw-table");
   const head = el("tr");
   head.appendChild(el("th", "aw-corner", "t \\ j"));
-  source.forEach((tok, j) => head.appendChild(el("th", "", `${j + 1} '${tok}'`)));
+  // Column j's label on two lines, its position over its token: on a phone the columns are ~25 px
+  // wide, and "1 '7'" written on one line ran into its neighbours.
+  source.forEach((tok, j) => {
+    const th = el("th", "aw-colhead");
+    th.setAttribute("scope", "col");
+    th.appendChild(el("span", "aw-pos", String(j + 1)));
+    th.appendChild(el("span", "aw-tok", `'${tok}'`));
+    head.appendChild(th);
+  });
   table.appendChild(head);
   const rows = weights.map((row, t) => {
     const tr = el("tr");

@@ -106,18 +106,27 @@ def top_k(probs, alphabet: str, k: int = 5) -> list[tuple[str, float]]:
 
 
 def autocomplete(params: GRUParams, W_head, b_head, alphabet: str, text: str = "",
-                 top_k: int = 5, n_last: int = 16, title: str | None = None,
+                 top_k: int | None = None, n_last: int = 16, title: str | None = None,
                  digits: int = 4) -> Autocomplete:
     """The live autocomplete widget for a trained GRU language model (see
     :func:`autocomplete_payload`).
 
-    ``text`` is typed in at the start; ``top_k`` characters are listed; the gates of the last
-    ``n_last`` characters are drawn. Display the result as the last expression of a cell.
+    ``text`` is typed in at the start; ``top_k`` characters are listed (default 5, or all of a
+    smaller alphabet); the gates of the last ``n_last`` characters are drawn. Display the result
+    as the last expression of a cell.
     """
-    for name, v, lo, hi in (("top_k", top_k, 1, len(alphabet)), ("n_last", n_last, 1, 64)):
-        if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
-            raise ValueError(f"{name} must be an integer from {lo} to {hi}, got {v!r}")
-    payload = autocomplete_payload(params, W_head, b_head, alphabet, digits)
+    payload = autocomplete_payload(params, W_head, b_head, alphabet, digits)  # checks alphabet
+    V = len(alphabet)
+    for name, v in (("top_k", top_k), ("n_last", n_last)):
+        if (v is not None or name == "n_last") and (isinstance(v, bool) or not isinstance(v, int)
+                                                    or v < 1):
+            raise ValueError(f"{name} must be a whole number >= 1, got {v!r}")
+    if top_k is not None and top_k > V:
+        raise ValueError(f"top_k={top_k} asks for more characters than the alphabet's {V} "
+                         f"characters ({alphabet!r}): give top_k from 1 to {V}")
+    if n_last > 64:
+        raise ValueError(f"n_last must be from 1 to 64 (the gates drawn), got {n_last}")
+    top_k = min(5, V) if top_k is None else top_k
     return Autocomplete(lm=payload, text=str(text), top_k=top_k, n_last=n_last, title=title or "")
 
 
