@@ -79,7 +79,8 @@ def stages(junit_dir: Path, offline: list[str]) -> list[tuple[str, list[str] | N
             "--nbval-sanitize-with", "tests/nbval_sanitize.cfg",
             "-n", "2", "--dist", "loadscope", str(EXECUTED.relative_to(ROOT)),
             f"--junitxml={junit_dir / 'nbval.xml'}")]),
-        ("browser tests", pytest_cmd("-q", "-m", "browser", "tests",
+        # two test files at a time: each file shares one browser and one server among its tests
+        ("browser tests", pytest_cmd("-q", "-n", "2", "--dist", "loadfile", "-m", "browser", "tests",
                                      f"--junitxml={junit_dir / 'browser.xml'}")),
     ]
 
