@@ -22,16 +22,16 @@ for a small test book. Screenshots at 1280 and 390 px, light and dark, go to
 
 from __future__ import annotations
 
-import functools
 import os
-import threading
-from pathlib import Path
 
 import pytest
-from test_browser import BOOK, CHROMIUM, CHROMIUM_ARGS, Quiet, QuietServer, book_pages, require
+import test_browser_layout
+from test_browser import BOOK, book_pages, require
 from test_browser_layout import AXE, SETTLE
 
 pytestmark = pytest.mark.browser
+# the layout tests' module fixtures (one Chromium, one server for the built book), not a copy
+browser, server = test_browser_layout.browser, test_browser_layout.server
 
 SHOTS = BOOK.parent / "screenshots" / "reader"
 DESKTOP = {"width": 1280, "height": 900}
@@ -42,27 +42,6 @@ DARK_PAGES = tuple(p for p in os.environ.get("COURSE_DARK_PAGES", "").split(",")
     "solutions/05_parallel_scan.html")
 # Display equations or tables that may still scroll sideways on a phone: {page: reason}.
 PHONE_EXEMPT: dict[str, str] = {}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require(Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: `apt-get install chromium`")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def server():
-    require((BOOK / "intro.html").exists() or (BOOK / "index.html").exists(),
-            f"no built book at {BOOK}: run `make book` (or set COURSE_BOOK_HTML)")
-    httpd = QuietServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(BOOK)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
 
 
 def open_page(browser, url: str, *, scheme: str = "light", viewport=DESKTOP):

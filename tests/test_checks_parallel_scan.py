@@ -2,6 +2,8 @@
 answers get specific messages, the stub is "not attempted", and wrong types or shapes get a clear message."""
 
 import linecache
+import tempfile
+from pathlib import Path
 
 from grucourse.checks import (
     CORRECT,
@@ -180,7 +182,7 @@ def test_scan_by_hand_a_not_updated_and_early_positions():
 def _cell(src: str, **names):
     """Define the learner's function as a notebook cell does: code compiled from a file of its own."""
     ns = {"np": np, "convert_convention": convert_convention, "MinGRUParams": MinGRUParams, **names}
-    name = "/tmp/ipykernel_0/cell_12.py"
+    name = str(Path(tempfile.gettempdir()) / "ipykernel_0" / "cell_12.py")  # where IPython puts cells
     linecache.cache[name] = (len(src), None, src.splitlines(keepends=True), name)  # as IPython does
     exec(compile(src, name, "exec"), ns)  # noqa: S102 - a learner's cell
     return ns
