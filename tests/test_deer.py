@@ -6,6 +6,7 @@ import grucourse  # noqa: F401  (TensorFlow's environment variables first)
 from grucourse.core.deer import (
     deer,
     exact_prefix,
+    kalman_smoother,
     linear_recurrence,
     step_jacobian,
     step_parts,
@@ -89,6 +90,60 @@ def test_damping_and_clipping_reach_the_same_solution():
     assert len(damped.changes) == damped.iterations
 
 
+def least_squares_minimiser(a, c, h0, y, lam):
+    """argmin over h_1..h_T of sum_t (h_t - a_t h_{t-1} - c_t)^2 + lam sum_t (h_t - y_t)^2 for one
+    unit, by a dense least-squares solve: rows of the residuals, unknowns h_1..h_T."""
+    T = len(c)
+    rows, rhs = [], []
+    for t in range(T):  # dynamics rows: h_t - a_t h_{t-1} = c_t (+ a_1 h_0 for t = 1)
+        row = np.zeros(T)
+        row[t] = 1.0
+        if t > 0:
+            row[t - 1] = -a[t]
+        rows.append(row)
+        rhs.append(c[t] + (a[0] * h0 if t == 0 else 0.0))
+    for t in range(T):  # observation rows: sqrt(lam) h_t = sqrt(lam) y_t
+        row = np.zeros(T)
+        row[t] = np.sqrt(lam)
+        rows.append(row)
+        rhs.append(np.sqrt(lam) * y[t])
+    return np.linalg.lstsq(np.array(rows), np.array(rhs), rcond=None)[0]
+
+
+@pytest.mark.parametrize("lam", [0.05, 1.0, 20.0])
+def test_kalman_smoother_is_the_least_squares_minimiser(lam):
+    rng = np.random.default_rng(4)
+    B, T, u = 2, 9, 3
+    a, c = rng.uniform(-1.2, 1.2, size=(B, T, u)), rng.normal(size=(B, T, u))
+    y, h0 = rng.normal(size=(B, T, u)), rng.normal(size=(B, u))
+    got = kalman_smoother(a, c, h0, y, lam)  # (B, T, u)
+    for b in range(B):
+        for i in range(u):
+            want = least_squares_minimiser(a[b, :, i], c[b, :, i], h0[b, i], y[b, :, i], lam)
+            np.testing.assert_allclose(got[b, :, i], want, atol=1e-10)
+
+
+def test_kalman_smoother_between_newton_and_standing_still():
+    rng = np.random.default_rng(5)
+    a, c, y = (rng.normal(size=(1, 12, 4)) for _ in range(3))
+    h0 = rng.normal(size=(1, 4))
+    np.testing.assert_allclose(kalman_smoother(a, c, h0, y, 1e-12), linear_recurrence(a, c, h0),
+                               atol=1e-6)
+    np.testing.assert_allclose(kalman_smoother(a, c, h0, y, 1e12), y, atol=1e-6)
+
+
+def test_quasi_elk_reaches_the_keras_states_and_stops_on_the_residual():
+    layer = keras_gru(scale=3.0, T=40)
+    x = inputs(2, 40)
+    want = layer(x).numpy()
+    p = from_keras(layer)
+    res = deer(x.astype(np.float64), p, "quasi", elk=0.1, max_iter=200)  # 45 iterations
+    assert res.converged
+    np.testing.assert_allclose(res.states, want, atol=1e-5)
+    capped = deer(x.astype(np.float64), p, "quasi", elk=1e6, max_iter=5)  # steps too short
+    assert not capped.converged and capped.iterations == 5
+
+
 def test_linear_recurrence_full_and_diagonal():
     rng = np.random.default_rng(2)
     a, c, h0 = rng.normal(size=(2, 5, 3)), rng.normal(size=(2, 5, 3)), rng.normal(size=(2, 3))
@@ -106,6 +161,11 @@ def test_numpy_deer_rejects_bad_input():
         deer(x, p, "newton")
     with pytest.raises(ValueError, match="damping"):
         deer(x, p, damping=-1.0)
+    for bad in (-0.1, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="Levenberg-Marquardt weight"):
+            deer(x, p, elk=bad)
+    with pytest.raises(ValueError, match="method='quasi'"):
+        deer(x, p, "full", elk=0.1)
     with pytest.raises(ValueError, match="reset_after=True"):
         deer(x, init_gru_params(D, U, np.random.default_rng(0)))
     with pytest.raises(TypeError, match="GRUParams"):

@@ -21,8 +21,17 @@ exact after one iteration, and so on). A trust region keeps the iterates inside 
 ``[-1, 1]`` where every GRU state lives (``|h_t| <= 1`` for ``|h_0| <= 1``: ``h_t`` mixes
 ``h_{t-1}`` and a ``tanh``), and ``damping`` shrinks the Jacobian (``A_t = J_t / (1 + damping)``),
 moving from Newton (0) towards the fixed-point iteration ``h_t = f(H_{t-1})`` (infinity): the
-simplest form of the idea behind ELK (Gonzalez et al. 2024, section 4.2), which damps Newton with
-a Levenberg-Marquardt term.
+simplest form of the idea behind ELK (Gonzalez et al. 2024, section 4.2).
+
+ELK proper (``elk = lambda > 0``, quasi only: "quasi-ELK", Gonzalez et al. 2024, sections 4.2-4.3)
+damps Newton with a Levenberg-Marquardt term: each iteration minimises over ``h_1..h_T``::
+
+    sum_t ||h_t - A_t h_{t-1} - c_t||^2 + lambda sum_t ||h_t - H_t||^2       (H: current guess)
+
+For diagonal ``A_t`` every unit is a scalar linear-Gaussian state-space model (dynamics
+``h_t = A_t h_{t-1} + c_t`` with noise variance 1, "observations" ``H_t`` with variance
+``1 / lambda``), and the minimiser is its Kalman smoother's mean (:func:`kalman_smoother`).
+``lambda = 0`` is (quasi-)Newton; ``lambda -> infinity`` leaves the guess unchanged.
 """
 
 from __future__ import annotations
@@ -99,6 +108,33 @@ def linear_recurrence(A, c, h0):
     return H
 
 
+def kalman_smoother(A, c, h0, H_obs, lam: float):
+    """Quasi-ELK's step: the minimiser over ``h_1..h_T`` of (module docstring)
+    ``sum_t (h_t - A_t h_{t-1} - c_t)^2 + lam sum_t (h_t - H_obs_t)^2`` for each unit.
+
+    ``A``, ``c``, ``H_obs`` ``(B, T, u)`` (diagonal Jacobians), ``h0`` ``(B, u)`` known exactly,
+    ``lam > 0``. A Kalman filter forward (Gonzalez et al. 2024, section 4.2) and a
+    Rauch-Tung-Striebel pass backward; returns ``(B, T, u)``.
+    """
+    m = np.empty_like(c)  # (B, T, u): filtered means
+    P = np.empty_like(c)  # (B, T, u): filtered variances
+    m_pred = np.empty_like(c)  # (B, T, u): predicted means
+    P_pred = np.empty_like(c)  # (B, T, u): predicted variances
+    m_t, P_t = h0, np.zeros_like(h0)  # (B, u) each: h_0 is known exactly
+    for t in range(c.shape[1]):
+        m_pred[:, t] = A[:, t] * m_t + c[:, t]  # (B, u)
+        P_pred[:, t] = A[:, t] ** 2 * P_t + 1.0  # (B, u): dynamics noise variance 1
+        gain = lam * P_pred[:, t] / (lam * P_pred[:, t] + 1.0)  # (B, u): observation var 1/lam
+        m_t = m_pred[:, t] + gain * (H_obs[:, t] - m_pred[:, t])  # (B, u)
+        P_t = (1.0 - gain) * P_pred[:, t]  # (B, u)
+        m[:, t], P[:, t] = m_t, P_t
+    S = m.copy()  # (B, T, u): smoothed means; the last one is the filtered one
+    for t in range(c.shape[1] - 2, -1, -1):
+        G = P[:, t] * A[:, t + 1] / P_pred[:, t + 1]  # (B, u): smoother gain
+        S[:, t] = m[:, t] + G * (S[:, t + 1] - m_pred[:, t + 1])  # (B, u)
+    return S
+
+
 @dataclass(frozen=True)
 class DeerResult:
     """The solution ``states`` ``(B, T, u)``, the number of Newton ``iterations``, the largest
@@ -114,17 +150,25 @@ class DeerResult:
 
 def deer(x, params: GRUParams, method: str = "quasi", h0=None, tol: float = 1e-6,
          max_iter: int | None = None, damping: float = 0.0, clip: bool = True,
-         keep_iterates: bool = False) -> DeerResult:
+         keep_iterates: bool = False, elk: float = 0.0) -> DeerResult:
     """Solve the GRU over ``x`` ``(B, T, d)`` by (quasi-)DEER Newton iterations.
 
     ``method`` ``"full"`` (``u x u`` Jacobians) or ``"quasi"`` (their diagonal); stops when no
     state changes by more than ``tol`` or after ``max_iter`` iterations (default ``T + 1``, enough
     in exact arithmetic). ``damping >= 0`` and ``clip`` are the safeguards of the module docstring.
+    ``elk = lambda > 0`` (quasi only) makes each iteration quasi-ELK's Levenberg-Marquardt step;
+    since such steps can be small far from the solution, it stops on the equation's residual
+    ``max |h_t - f(h_{t-1}, x_t)| <= tol`` instead of on the change.
     """
     if method not in DEER_METHODS:
         raise ValueError(f"method must be one of {DEER_METHODS}, got {method!r}")
     if not np.isfinite(damping) or damping < 0:
         raise ValueError(f"damping must be a finite number >= 0, got {damping!r}")
+    if not np.isfinite(elk) or elk < 0:
+        raise ValueError(f"elk (the Levenberg-Marquardt weight lambda) must be a finite number >= 0, "
+                         f"got {elk!r}")
+    if elk > 0 and method != "quasi":
+        raise ValueError("elk > 0 is quasi-ELK, with diagonal Jacobians: use method='quasi'")
     if not (np.isfinite(tol) and tol > 0):
         raise ValueError(f"tol must be a positive number, got {tol!r}")
     p = _keras_params(params)
@@ -145,7 +189,10 @@ def deer(x, params: GRUParams, method: str = "quasi", h0=None, tol: float = 1e-6
             c = f - A * H_prev  # (B, T, u)
         else:
             c = f - np.einsum("btij,btj->bti", A, H_prev)  # (B, T, u)
-        H_new = linear_recurrence(A, c, h0)  # (B, T, u)
+        if elk > 0:
+            H_new = kalman_smoother(A, c, h0, H, elk)  # (B, T, u)
+        else:
+            H_new = linear_recurrence(A, c, h0)  # (B, T, u)
         if clip:
             H_new = np.clip(H_new, -1.0, 1.0)  # trust region: the box of GRU states
         change = float(np.max(np.abs(H_new - H))) if np.all(np.isfinite(H_new)) else np.inf
@@ -153,6 +200,9 @@ def deer(x, params: GRUParams, method: str = "quasi", h0=None, tol: float = 1e-6
         H = H_new
         if keep_iterates:
             iterates.append(H)
+        if elk > 0 and np.isfinite(change):  # the residual of h_t = f(h_{t-1}, x_t)
+            H_prev = np.concatenate([h0[:, None], H[:, :-1]], axis=1)  # (B, T, u)
+            change = float(np.max(np.abs(H - step_parts(p, XW, H_prev)["f"])))
         if change <= tol:
             converged = True
             break
