@@ -107,19 +107,19 @@ def test_gru_step_reference_passes(capsys):
     ("candidate", "you returned the candidate"),
 ])
 def test_gru_step_known_mistakes(kind, words):
-    result = run(checks.ex_gru_step, lambda x, h, p: checks._step_variant(x, h, p, kind))
+    result = run(checks.ex_gru_step, lambda x, h, p: checks.step_variant(x, h, p, kind))
     assert result.status == INCORRECT and words in result.message
 
 
 def test_gru_step_other_wrong_answer_gets_a_general_message():
-    result = run(checks.ex_gru_step, lambda x, h, p: 0.5 * checks._step_variant(x, h, p, "source"))
+    result = run(checks.ex_gru_step, lambda x, h, p: 0.5 * checks.step_variant(x, h, p, "source"))
     assert result.status == INCORRECT and "differs from the reference" in result.message
 
 
 def test_gru_step_wrong_shapes_and_types():
     assert "got a tuple" in run(checks.ex_gru_step, lambda x, h, p: (h, h)).message
     assert "got a tuple" in run(checks.ex_gru_step, lambda x, h, p: (h, {"z": h})).message
-    assert run(checks.ex_gru_step, lambda x, h, p: checks._step_variant(x, h, p, "source").tolist()).correct
+    assert run(checks.ex_gru_step, lambda x, h, p: checks.step_variant(x, h, p, "source").tolist()).correct
     assert "has shape (5, 3), expected (3, 5)" in run(checks.ex_gru_step, lambda x, h, p: h.T).message
     assert "numeric array" in run(checks.ex_gru_step, lambda x, h, p: "h").message
     assert "NaN" in run(checks.ex_gru_step, lambda x, h, p: h * np.nan).message

@@ -1,7 +1,7 @@
 """Packed training gives every seed the run it would get alone; the counting task is what it says."""
 
 from grucourse.data.tasks import adding_problem, counting_anbn, sign_of_sum
-from grucourse.training.compare import _train, compare_models
+from grucourse.training.compare import compare_models, train_steps
 from grucourse.training.packed import batch_orders, train_packed
 
 import numpy as np
@@ -39,7 +39,7 @@ def test_counting_anbn_length_and_errors():
 
 def test_batch_orders_match_compare_models():
     seen = []
-    _train(lambda x, y: seen.append(x.copy()), np.arange(10), np.arange(10), 7, 4,
+    train_steps(lambda x, y: seen.append(x.copy()), np.arange(10), np.arange(10), 7, 4,
            np.random.default_rng(3))
     orders = batch_orders(10, 7, 4, seed=3)  # (7, 4): two batches per epoch, 2 left over
     assert orders.shape == (7, 4)

@@ -22,7 +22,7 @@ from grucourse.checks.gru_by_hand import (
     ParamCount,
     ToKeras,
     UnitsForBudget,
-    _step_variant,
+    step_variant,
 )
 from grucourse.checks.language_model import GenerationStep, Perplexity, Temperature
 from grucourse.checks.parallel_scan import Combine, MinGRUParamCount, ScanByHand, ToMinGRU
@@ -63,7 +63,7 @@ EXERCISES = (*READER_TASKS, ex_gru_step, ex_gru_sequence, ex_param_count, ex_to_
 
 __all__ = [
     "CORRECT", "INCORRECT", "INVALID", "NOT_ATTEMPTED", "CheckResult", "Exercise", "EXERCISES",
-    "QUIZ", "READER_TASKS", "ReaderTask", "show_quiz", "one_unit_gru", "_step_variant",
+    "QUIZ", "READER_TASKS", "ReaderTask", "show_quiz", "one_unit_gru", "step_variant",
     "reader_task_1", "reader_task_2", "reader_task_3", "reader_task_4", "reader_task_5",
     "ex_half_life_layer", "ex_stateful_windows", "ex_clip_from_trace",
     "ex_combine", "ex_to_mingru", "ex_mingru_param_count", "ex_scan_by_hand", "ex_greedy_step",

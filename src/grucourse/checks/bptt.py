@@ -11,13 +11,13 @@ from __future__ import annotations
 from grucourse.checks.core import (
     CORRECT,
     Exercise,
-    _as_array,
-    _call,
-    _incorrect,
-    _invalid,
-    _match_variants,
-    _need_callable,
-    _Verdict,
+    Verdict,
+    as_array,
+    call_answer,
+    incorrect,
+    invalid,
+    match_variants,
+    need_callable,
 )
 from grucourse.core.bptt import adjoint_recursion, step_backward
 from grucourse.core.gru import gru_forward, init_gru_params
@@ -42,22 +42,22 @@ def _step_case(rng, B, u):
 def _outputs(answer, cases, shape_of, what, shape_hint):
     got = []
     for args in cases:
-        out = _call(answer, *(a.copy() for a in args), what=what)
+        out = call_answer(answer, *(a.copy() for a in args), what=what)
         try:
-            got.append(_as_array(out, f"the result of {what}", shape_of(args)))
-        except _Verdict as v:
-            raise _invalid(f"{v.message} ({shape_hint})") from None
+            got.append(as_array(out, f"the result of {what}", shape_of(args)))
+        except Verdict as v:
+            raise invalid(f"{v.message} ({shape_hint})") from None
     return got
 
 
 def _grade_against(got, want, variants, correct, hint):
     if all(np.allclose(g, w, atol=1e-8) for g, w in zip(got, want, strict=True)):
-        raise _Verdict(CORRECT, correct)
-    known = _match_variants(got, variants, atol=1e-8)
+        raise Verdict(CORRECT, correct)
+    known = match_variants(got, variants, atol=1e-8)
     if known:
-        raise _incorrect(known)
+        raise incorrect(known)
     worst = max(float(np.abs(g - w).max()) for g, w in zip(got, want, strict=True))
-    raise _incorrect(f"your result differs from the reference by up to {worst:.3g}. {hint}")
+    raise incorrect(f"your result differs from the reference by up to {worst:.3g}. {hint}")
 
 
 # --- Exercise 12.1: dL/db_z of one step --------------------------------------------------------
@@ -98,7 +98,7 @@ def grad_b_z(delta, z, h_tilde, h_prev):
         return [_step_case(rng, B, u) for B, u in SIZES]
 
     def _grade(self, answer):
-        _need_callable(answer, "grad_b_z")
+        need_callable(answer, "grad_b_z")
         cases = self.cases()
         args = [(c[1], c[2], c[4], c[5]) for c in cases]  # delta, z, h_tilde, h_prev
         got = _outputs(answer, args, lambda a: (a[0].shape[1],), "grad_b_z(delta, z, h_tilde, "
@@ -145,7 +145,7 @@ def adjoint_step(delta, J, g_prev):
         return out
 
     def _grade(self, answer):
-        _need_callable(answer, "adjoint_step")
+        need_callable(answer, "adjoint_step")
         cases = self.cases()
         got = _outputs(answer, cases, lambda a: a[0].shape, "adjoint_step(delta, J, g_prev)",
                        "one row per example, (batch, units)")
@@ -194,7 +194,7 @@ def bptt_deltas(J, g):
         return out
 
     def _grade(self, answer):
-        _need_callable(answer, "bptt_deltas")
+        need_callable(answer, "bptt_deltas")
         cases = self.cases()
         got = _outputs(answer, cases, lambda a: (a[1].shape[0], a[1].shape[1] + 1, a[1].shape[2]),
                        "bptt_deltas(J, g)", "T + 1 adjoints per example, delta_0 .. delta_T")

@@ -68,25 +68,25 @@ class CheckResult:
         object again would repeat it."""
 
 
-class _Verdict(Exception):
+class Verdict(Exception):
     def __init__(self, status: str, message: str):
         super().__init__(message)
         self.status = status
         self.message = message
 
 
-def _not_attempted(what: str = "") -> _Verdict:
+def not_attempted(what: str = "") -> Verdict:
     extra = f" {what}" if what else ""
-    return _Verdict(NOT_ATTEMPTED, f"replace the stub with your answer{extra}, then "
+    return Verdict(NOT_ATTEMPTED, f"replace the stub with your answer{extra}, then "
                                    "run this check again.")
 
 
-def _invalid(message: str) -> _Verdict:
-    return _Verdict(INVALID, message)
+def invalid(message: str) -> Verdict:
+    return Verdict(INVALID, message)
 
 
-def _incorrect(message: str) -> _Verdict:
-    return _Verdict(INCORRECT, message)
+def incorrect(message: str) -> Verdict:
+    return Verdict(INCORRECT, message)
 
 
 def _show(mimebundle: dict) -> None:
@@ -103,7 +103,7 @@ def _show(mimebundle: dict) -> None:
     print(mimebundle["text/plain"])
 
 
-def _is_stub(answer) -> bool:
+def is_stub(answer) -> bool:
     return answer is None or answer is Ellipsis
 
 
@@ -132,7 +132,7 @@ class FailedBuild:
 
 def _need_built(answer, name: str) -> None:
     if isinstance(answer, FailedBuild):
-        raise _invalid(f"{name} is not built yet: {answer.call} failed ({answer.message}). "
+        raise invalid(f"{name} is not built yet: {answer.call} failed ({answer.message}). "
                        "Fix that call, run its cell again, then this check.")
 
 
@@ -152,12 +152,12 @@ def _learner_frame(exc: BaseException):
     return last
 
 
-def _call(fn, *args, what="your function"):
+def call_answer(fn, *args, what="your function"):
     """Call the learner's function; a stub raising NotImplementedError means "not attempted"."""
     try:
         return fn(*args)
     except NotImplementedError:
-        raise _not_attempted("(the function still raises NotImplementedError)") from None
+        raise not_attempted("(the function still raises NotImplementedError)") from None
     except Exception as exc:
         # any error in the learner's code becomes a clear message, not a traceback
         frame = _learner_frame(exc)
@@ -165,64 +165,64 @@ def _call(fn, *args, what="your function"):
         if frame is not None:
             where = (f" at line {frame.lineno} of your code"
                      + (f" (`{frame.line}`)" if frame.line else ""))
-        raise _Verdict(ERROR, f"{what} raised {type(exc).__name__}{where}: {exc}. Fix it, run the "
+        raise Verdict(ERROR, f"{what} raised {type(exc).__name__}{where}: {exc}. Fix it, run the "
                               "cell that defines it again, then this check.") from None
 
 
-def _need_callable(answer, name: str):
-    if _is_stub(answer):
-        raise _not_attempted()
+def need_callable(answer, name: str):
+    if is_stub(answer):
+        raise not_attempted()
     if not callable(answer):
-        raise _invalid(f"pass your function itself, e.g. check({name}), not "
+        raise invalid(f"pass your function itself, e.g. check({name}), not "
                        f"{type(answer).__name__} {answer!r:.60}")
 
 
-def _need_array(value, name: str, shape: tuple | None = None,
+def need_array(value, name: str, shape: tuple | None = None,
                 integer: bool = False) -> np.ndarray:
     """``value`` if it is a numpy array of real numbers (``integer``: token ids) and ``shape``,
     else an INVALID verdict; a list is not the array a task asks for."""
     want = f" of shape {shape}" if shape is not None else ""
     if not isinstance(value, np.ndarray):
         extra = " (np.array(...) turns it into one)" if isinstance(value, list | tuple) else ""
-        raise _invalid(f"{name} should be a numpy array{want}, got a {type(value).__name__}{extra}")
+        raise invalid(f"{name} should be a numpy array{want}, got a {type(value).__name__}{extra}")
     kind = value.dtype
     if integer and not np.issubdtype(kind, np.integer):
-        raise _invalid(f"{name} holds {kind} numbers; token ids are integers: return an "
+        raise invalid(f"{name} holds {kind} numbers; token ids are integers: return an "
                        "integer array (the dtype of the array you were given)")
     if not integer and (np.issubdtype(kind, np.bool_) or not np.issubdtype(kind, np.number)
                         or np.issubdtype(kind, np.complexfloating)):
-        raise _invalid(f"{name} holds {kind} values, expected real numbers")
+        raise invalid(f"{name} holds {kind} values, expected real numbers")
     if shape is not None and value.shape != shape:
-        raise _invalid(f"{name} has shape {value.shape}, expected {shape}")
+        raise invalid(f"{name} has shape {value.shape}, expected {shape}")
     return value
 
 
-def _as_array(value, name: str, shape: tuple) -> np.ndarray:
+def as_array(value, name: str, shape: tuple) -> np.ndarray:
     """``value`` as a float array of the given shape, or an INVALID verdict saying what is wrong."""
     several = isinstance(value, tuple | list) and len(value) > 0
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
         if several:
-            raise _invalid(f"{name} should be one array of shape {shape}, got a "
+            raise invalid(f"{name} should be one array of shape {shape}, got a "
                            f"{type(value).__name__} of {len(value)} items of different shapes "
                            "(return only the array)") from None
-        raise _invalid(f"{name} should be a numeric array of shape {shape}, got "
+        raise invalid(f"{name} should be a numeric array of shape {shape}, got "
                        f"{type(value).__name__}") from None
     if arr.shape != shape:
         if several and np.shape(value[0]) == shape:
-            raise _invalid(f"{name} should be one array of shape {shape}, got a "
+            raise invalid(f"{name} should be one array of shape {shape}, got a "
                            f"{type(value).__name__} of {len(value)} items whose first item has "
                            "that shape (return only the array)")
-        raise _invalid(f"{name} has shape {arr.shape}, expected {shape}")
+        raise invalid(f"{name} has shape {arr.shape}, expected {shape}")
     if not np.all(np.isfinite(arr)):
-        raise _invalid(f"{name} contains NaN or infinity")
+        raise invalid(f"{name} contains NaN or infinity")
     return arr
 
 
 class Exercise:
     """One self-checked exercise: subclasses implement
-    ``_grade(answer)`` by raising a ``_Verdict``."""
+    ``_grade(answer)`` by raising a ``Verdict``."""
 
     name = "exercise"
     hints: tuple[str, ...] = ()
@@ -235,7 +235,7 @@ class Exercise:
             self._grade(answer)
             result = CheckResult(self.name, INCORRECT,
                                  "the checker could not decide; please report this.")
-        except _Verdict as v:
+        except Verdict as v:
             result = CheckResult(self.name, v.status, v.message)
         except Exception as exc:
             # a checker bug must not look like the learner's fault, nor stop the notebook
@@ -286,7 +286,7 @@ class Exercise:
         return f"<Exercise {self.name}: use .check(answer), .hint(), .solution()>"
 
 
-def _match_variants(got: list, variants: dict, atol=1e-6) -> str | None:
+def match_variants(got: list, variants: dict, atol=1e-6) -> str | None:
     """The message of the first wrong variant whose outputs equal ``got`` on every case."""
     for message, outputs in variants.items():
         if all(np.allclose(g, o, atol=atol) for g, o in zip(got, outputs, strict=True)):

@@ -9,13 +9,13 @@ from grucourse.checks.core import (
     CORRECT,
     Exercise,
     FailedBuild,
-    _call,
-    _incorrect,
-    _invalid,
-    _is_stub,
-    _need_callable,
-    _not_attempted,
-    _Verdict,
+    Verdict,
+    call_answer,
+    incorrect,
+    invalid,
+    is_stub,
+    need_callable,
+    not_attempted,
 )
 from grucourse.core.gru import GRUParams, gru_forward
 
@@ -49,24 +49,24 @@ def half_life(z):
     }
 
     def _grade(self, answer):
-        _need_callable(answer, "half_life")
+        need_callable(answer, "half_life")
         got = []
         for z in self.Z:
-            v = _call(answer, z, what=f"half_life({z})")
+            v = call_answer(answer, z, what=f"half_life({z})")
             arr = np.asarray(v) if not isinstance(v, str) else None
             if (arr is None or arr.dtype == object or arr.size != 1
                     or not np.issubdtype(arr.dtype, np.number)):
-                raise _invalid(f"half_life({z}) returned {type(v).__name__} {v!r:.40}; "
+                raise invalid(f"half_life({z}) returned {type(v).__name__} {v!r:.40}; "
                                "return one number")
             got.append(float(arr.reshape(())))
         want = [math.log(0.5) / math.log(1 - z) for z in self.Z]
         if np.allclose(got, want, rtol=1e-6):
-            raise _Verdict(CORRECT, f"e.g. z = 0.01 keeps half of the state for {want[3]:.1f} "
+            raise Verdict(CORRECT, f"e.g. z = 0.01 keeps half of the state for {want[3]:.1f} "
                                     f"steps, z = 0.001 for {want[4]:.0f}.")
         for message, f in self._wrong.items():
             if np.allclose(got, [f(z) for z in self.Z], rtol=1e-6):
-                raise _incorrect(message)
-        raise _incorrect(f"half_life(0.1) returned {got[2]:.4g}, expected about {want[2]:.3g}. "
+                raise incorrect(message)
+        raise incorrect(f"half_life(0.1) returned {got[2]:.4g}, expected about {want[2]:.3g}. "
                          "Check that (1 - z)**half_life(z) equals 0.5.")
 
 
@@ -120,13 +120,13 @@ def one_unit_gru(d: int = 1, **weights) -> GRUParams | FailedBuild:
 
 
 def _need_one_unit(answer, name: str, d: int) -> GRUParams:
-    if _is_stub(answer):
-        raise _not_attempted()
+    if is_stub(answer):
+        raise not_attempted()
     if not isinstance(answer, GRUParams):
-        raise _invalid(f"{name} should be a GRUParams, e.g. one_unit_gru(d={d}, b_z=...), "
+        raise invalid(f"{name} should be a GRUParams, e.g. one_unit_gru(d={d}, b_z=...), "
                        f"got {type(answer).__name__}")
     if answer.input_size != d or answer.units != 1:
-        raise _invalid(f"{name} should have d={d} input(s) and 1 unit, got d={answer.input_size}, "
+        raise invalid(f"{name} should have d={d} input(s) and 1 unit, got d={answer.input_size}, "
                        f"u={answer.units}; build it with one_unit_gru(d={d}, ...)")
     return answer
 
@@ -155,20 +155,20 @@ class Carry(Exercise):
         h, gates = gru_forward(x, p, h0=v[:, None], return_gates=True)  # (n, 1), dict of (n, T, 1)
         err = float(np.max(np.abs(h[:, 0] - v)))
         if err < 0.05:
-            raise _Verdict(CORRECT, f"after {self.T} noisy steps every value is kept "
+            raise Verdict(CORRECT, f"after {self.T} noisy steps every value is kept "
                                     f"within {err:.2g}.")
         z = gates["z"]
         kept = float(np.exp(np.sum(np.log1p(-np.clip(z, 0, 1 - 1e-12)), axis=1)).min())
         if float(z.mean()) > 0.6:
-            raise _incorrect(f"the update gate is mostly open (mean z = {z.mean():.2f}), so the "
+            raise incorrect(f"the update gate is mostly open (mean z = {z.mean():.2f}), so the "
                              "state is replaced by the candidate. In the source's convention z = 1 "
                              "takes the new value; you need z near 0.")
         if float(z.mean()) > 0.2:
-            raise _incorrect(f"the update gate is far from closed (mean z = {z.mean():.2f}): "
+            raise incorrect(f"the update gate is far from closed (mean z = {z.mean():.2f}): "
                              "every step replaces that fraction of the state by the candidate, "
                              f"so the value is gone long before step {self.T}. Make z close "
                              "to 0 whatever the input.")
-        raise _incorrect(f"the update gate is small (mean z = {z.mean():.3g}) but not small "
+        raise incorrect(f"the update gate is small (mean z = {z.mean():.3g}) but not small "
                          f"enough: the product of (1 - z_t) over {self.T} steps leaves only "
                          f"{kept:.2f} of the old value in the worst sequence, and the error is "
                          f"{err:.2f} (need < 0.05). Push z closer to 0.")
@@ -203,7 +203,7 @@ class ResetAtMarker(Exercise):
     def _grade(self, answer):
         p = _need_one_unit(answer, "reset_params", 2)
         if not np.isclose(p.U_h[0, 0], 1.0):
-            raise _invalid(f"keep U_h = 1.0 as given (got {p.U_h[0, 0]:g}): the exercise is about "
+            raise invalid(f"keep U_h = 1.0 as given (got {p.U_h[0, 0]:g}): the exercise is about "
                            "an old state that the candidate can see.")
         x, v, marks = self.data()
         _, gates = gru_forward(x, p, h0=v[:, None], return_gates=True)
@@ -213,27 +213,27 @@ class ResetAtMarker(Exercise):
         err_before = float(np.max(np.abs(h - v[:, None])[before]))
         err_after = float(np.max(np.abs(h)[~before]))
         if err_before < 0.05 and err_after < 0.05:
-            raise _Verdict(CORRECT, "the state is held until the marker, then reset to 0 and "
+            raise Verdict(CORRECT, "the state is held until the marker, then reset to 0 and "
                                     f"held there (largest errors {err_before:.2g} before, "
                                     f"{err_after:.2g} after).")
         if err_before >= 0.05:
-            raise _incorrect(f"the state drifts before any marker (error up to {err_before:.2f}): "
+            raise incorrect(f"the state drifts before any marker (error up to {err_before:.2f}): "
                              "without a marker the update gate must stay near 0 so h is kept.")
         i = int(np.argmax(np.abs(v)))
         h_after = float(h[i, marks[i]])
         if abs(h_after - v[i]) < 0.1:
-            raise _incorrect(f"nothing happened at the marker: h stayed at {h_after:.2f} "
+            raise incorrect(f"nothing happened at the marker: h stayed at {h_after:.2f} "
                              f"(it held {v[i]:.2f}). Closing the reset gate does not erase the "
                              "state: r only changes what the candidate sees. Only the update gate "
                              "z decides whether h_prev is overwritten.")
         z_at = float(gates["z"][i, marks[i], 0])
         r_at = float(gates["r"][i, marks[i], 0])
         if z_at > 0.9 and r_at > 0.1:
-            raise _incorrect(f"at the marker the state is overwritten (z = {z_at:.2f}), "
+            raise incorrect(f"at the marker the state is overwritten (z = {z_at:.2f}), "
                              "but by a candidate that still sees the old state "
                              f"(r = {r_at:.2f}, so h became {h_after:.2f} instead of 0). "
                              "Close the reset gate at the marker.")
-        raise _incorrect("after the marker the state should be 0 and stay there; "
+        raise incorrect("after the marker the state should be 0 and stay there; "
                          f"it reaches {err_after:.2f}. Look at z and r at and after the marker "
                          "(gru_forward(..., return_gates=True)).")
 

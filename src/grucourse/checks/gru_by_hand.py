@@ -8,13 +8,13 @@ from __future__ import annotations
 from grucourse.checks.core import (
     CORRECT,
     Exercise,
-    _as_array,
-    _call,
-    _incorrect,
-    _invalid,
-    _match_variants,
-    _need_callable,
-    _Verdict,
+    Verdict,
+    as_array,
+    call_answer,
+    incorrect,
+    invalid,
+    match_variants,
+    need_callable,
 )
 from grucourse.checks.param_counts import ParamCount, UnitsForBudget  # noqa: F401  (exercise set 2)
 from grucourse.core.gru import GRUParams, gru_forward, gru_step, init_gru_params
@@ -29,7 +29,7 @@ def _sig(a):
     return 1.0 / (1.0 + np.exp(-a))
 
 
-def _step_variant(x, h, p: GRUParams, kind: str):
+def step_variant(x, h, p: GRUParams, kind: str):
     """Known wrong GRU steps, to recognise common mistakes."""
     z = _sig(x @ p.W_z + h @ p.U_z + p.b_z)  # (B, u)
     r = _sig(x @ p.W_r + h @ p.U_r + p.b_r)  # (B, u)
@@ -85,26 +85,26 @@ def my_gru_step(x_t, h_prev, p):
         return out
 
     def _grade(self, answer):
-        _need_callable(answer, "my_gru_step")
+        need_callable(answer, "my_gru_step")
         got, want = [], []
         for x, h, p in self.cases():
             B, u = h.shape
-            result = _call(answer, x.copy(), h.copy(), p,
+            result = call_answer(answer, x.copy(), h.copy(), p,
                            what=f"your function (on x_t of shape {x.shape})")
-            got.append(_as_array(result, f"the returned h_t (for x_t {x.shape}, h_prev {h.shape})",
+            got.append(as_array(result, f"the returned h_t (for x_t {x.shape}, h_prev {h.shape})",
                                  (B, u)))
             want.append(gru_step(x, h, p)[0])
         if all(np.allclose(g, w, atol=1e-6) for g, w in zip(got, want, strict=True)):
-            raise _Verdict(CORRECT, "your GRU step matches the course's gru_step on "
+            raise Verdict(CORRECT, "your GRU step matches the course's gru_step on "
                                     "3 random batches.")
         cases = self.cases()
-        variants = {msg: [_step_variant(x, h, p, kind) for x, h, p in cases]
+        variants = {msg: [step_variant(x, h, p, kind) for x, h, p in cases]
                     for kind, msg in self._messages.items()}
-        known = _match_variants(got, variants)
+        known = match_variants(got, variants)
         if known:
-            raise _incorrect(known)
+            raise incorrect(known)
         worst = max(float(np.max(np.abs(g - w))) for g, w in zip(got, want, strict=True))
-        raise _incorrect(f"h_t differs from the reference by up to {worst:.3g}. Check z_t, r_t "
+        raise incorrect(f"h_t differs from the reference by up to {worst:.3g}. Check z_t, r_t "
                          "and h_tilde one at a time against the equations "
                          "(gru_step(x_t, h_prev, p) returns them as its second output).")
 
@@ -160,32 +160,32 @@ def my_gru_sequence(x, p, h0=None):
         return np.concatenate([start[:, None], hs[:, :-1]], axis=1)  # with_h0: (B, T, u)
 
     def _grade(self, answer):
-        _need_callable(answer, "my_gru_sequence")
+        need_callable(answer, "my_gru_sequence")
         got, want, cases = [], [], self.cases()
         for x, p, h0 in cases:
             B, T, _ = x.shape
             args = (x.copy(), p) if h0 is None else (x.copy(), p, h0.copy())
-            result = _call(answer, *args, what=f"your function (on x of shape {x.shape})")
+            result = call_answer(answer, *args, what=f"your function (on x of shape {x.shape})")
             shape = (B, T, p.units)
             if np.shape(result) == (B, p.units):
-                raise _invalid(f"you returned only the last state, shape {np.shape(result)}; "
+                raise invalid(f"you returned only the last state, shape {np.shape(result)}; "
                                f"return every state, shape (B, T, u) = {shape}")
             if np.shape(result) == (T, B, p.units):
-                raise _invalid(f"your states have shape {np.shape(result)} = (T, B, u); put time "
+                raise invalid(f"your states have shape {np.shape(result)} = (T, B, u); put time "
                                f"on axis 1: {shape} (np.stack(states, axis=1))")
-            got.append(_as_array(result, f"the returned states (for x {x.shape})", shape))
+            got.append(as_array(result, f"the returned states (for x {x.shape})", shape))
             want.append(gru_forward(x, p, h0=h0, return_gates=True)[1]["h"])
         if all(np.allclose(g, w, atol=1e-6) for g, w in zip(got, want, strict=True)):
-            raise _Verdict(CORRECT, "all T states match the course's gru_forward, "
+            raise Verdict(CORRECT, "all T states match the course's gru_forward, "
                                     "with and without h0.")
         for kind, message in self._messages.items():
             variant = [self._variant(x, p, h0, kind) for x, p, h0 in cases]
             if all(np.allclose(g, v, atol=1e-6) for g, v in zip(got, variant, strict=True)):
-                raise _incorrect(message)
+                raise incorrect(message)
         if all(np.allclose(g[:, -1], w[:, -1], atol=1e-6) for g, w in zip(got, want, strict=True)):
-            raise _incorrect("the last state is right but earlier ones are not: store the "
+            raise incorrect("the last state is right but earlier ones are not: store the "
                              "state after every step.")
-        raise _incorrect("the states differ from gru_forward's; check that you start from h0 (or "
+        raise incorrect("the states differ from gru_forward's; check that you start from h0 (or "
                          "zeros) and use the step function with the same weights p at every step.")
 
 
@@ -229,34 +229,34 @@ def my_to_keras(p):
     }
 
     def _grade(self, answer):
-        _need_callable(answer, "my_to_keras")
+        need_callable(answer, "my_to_keras")
         rng = np.random.default_rng(7)
         got, want, params = [], [], []
         for d, u in ((4, 3), (2, 5)):
             p = init_gru_params(d, u, rng, scale=1.0)
             params.append(p)
-            result = _call(answer, p, what="your function")
+            result = call_answer(answer, p, what="your function")
             if not isinstance(result, list | tuple) or len(result) != 3:
-                raise _invalid("return a list [kernel, recurrent_kernel, bias] "
+                raise invalid("return a list [kernel, recurrent_kernel, bias] "
                                f"(what layer.set_weights expects), got {type(result).__name__}"
                                + (f" of length {len(result)}"
                                   if isinstance(result, list | tuple) else ""))
             shapes = ((d, 3 * u), (u, 3 * u), (3 * u,))
             names = ("kernel", "recurrent_kernel", "bias")
-            got.append([_as_array(a, f"{n} (for d={d}, u={u})", s)
+            got.append([as_array(a, f"{n} (for d={d}, u={u})", s)
                         for a, n, s in zip(result, names, shapes, strict=True)])
             want.append(keras_weights(p))
         if all(np.allclose(g, w) for gg, ww in zip(got, want, strict=True)
                for g, w in zip(gg, ww, strict=True)):
-            raise _Verdict(CORRECT, "kernel, recurrent kernel and bias match what "
+            raise Verdict(CORRECT, "kernel, recurrent kernel and bias match what "
                                     "keras.layers.GRU(reset_after=False) needs to compute "
                                     "the same function.")
         for kind, message in self._messages.items():
             variant = [self._variant(p, kind) for p in params]
             if all(np.allclose(g, v) for gg, vv in zip(got, variant, strict=True)
                    for g, v in zip(gg, vv, strict=True)):
-                raise _incorrect(message)
+                raise incorrect(message)
         which = [n for i, n in enumerate(("kernel", "recurrent_kernel", "bias"))
                  if not all(np.allclose(gg[i], ww[i]) for gg, ww in zip(got, want, strict=True))]
-        raise _incorrect(f"{', '.join(which)} differ from the reference. Keras order is "
+        raise incorrect(f"{', '.join(which)} differ from the reference. Keras order is "
                          "z, r, h along the last axis, with the update gate's weights negated.")

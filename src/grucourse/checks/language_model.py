@@ -8,13 +8,13 @@ import math
 from grucourse.checks.core import (
     CORRECT,
     Exercise,
-    _as_array,
-    _call,
-    _incorrect,
-    _invalid,
-    _need_array,
-    _need_callable,
-    _Verdict,
+    Verdict,
+    as_array,
+    call_answer,
+    incorrect,
+    invalid,
+    need_array,
+    need_callable,
 )
 from grucourse.core.gru import gru_step, init_gru_params
 from grucourse.core.language_model import softmax_t
@@ -52,25 +52,25 @@ def perplexity_of(p):
     }
 
     def _grade(self, answer):
-        _need_callable(answer, "perplexity_of")
+        need_callable(answer, "perplexity_of")
         got = []
         for case in self.CASES:
-            v = _call(answer, np.array(case), what=f"perplexity_of({case})")
+            v = call_answer(answer, np.array(case), what=f"perplexity_of({case})")
             arr = np.asarray(v) if not isinstance(v, str) else None
             if (arr is None or arr.dtype == object or arr.size != 1
                     or not np.issubdtype(arr.dtype, np.number)):
-                raise _invalid(f"perplexity_of returned {type(v).__name__} {v!r:.40}; "
+                raise invalid(f"perplexity_of returned {type(v).__name__} {v!r:.40}; "
                                "return one number")
             got.append(float(arr.reshape(())))
         want = [math.exp(-np.mean(np.log(c))) for c in self.CASES]
         if np.allclose(got, want, rtol=1e-6):
-            raise _Verdict(CORRECT, "the probabilities 0.5, 0.25, 0.5, 0.125 give "
+            raise Verdict(CORRECT, "the probabilities 0.5, 0.25, 0.5, 0.125 give "
                                     f"{want[0]:.4f} = 128^(1/4); a uniform guess over 36 "
                                     f"characters gives {want[2]:.0f}.")
         for message, f in self._wrong.items():
             if np.allclose(got, [f(np.array(c)) for c in self.CASES], rtol=1e-6):
-                raise _incorrect(message)
-        raise _incorrect(f"for p = 0.5, 0.25, 0.5, 0.125 you returned {got[0]:.4g}, "
+                raise incorrect(message)
+        raise incorrect(f"for p = 0.5, 0.25, 0.5, 0.125 you returned {got[0]:.4g}, "
                          f"expected {want[0]:.4g}.")
 
 
@@ -95,42 +95,42 @@ def with_temperature(logits, T):
              ([0.3, -0.2, 1.1, 0.0, 0.7], 1.0), ([800.0, 799.0, 790.0], 1.0))
 
     def _grade(self, answer):
-        _need_callable(answer, "with_temperature")
+        need_callable(answer, "with_temperature")
         if refers_to(answer, softmax_t, "softmax_t"):
-            raise _incorrect("with_temperature calls the course's softmax_t, which is the answer "
+            raise incorrect("with_temperature calls the course's softmax_t, which is the answer "
                              "to this exercise: write the softmax yourself (divide by T, "
                              "subtract the largest, exponentiate, normalise).")
         got = []
         for logits, T in self.CASES:
             what = f"with_temperature({logits}, {T})"
             with np.errstate(all="ignore"):  # an overflow is reported below, not warned about
-                v = _call(answer, np.array(logits), T, what=what)
-            v = _need_array(v, what, (len(logits),))
+                v = call_answer(answer, np.array(logits), T, what=what)
+            v = need_array(v, what, (len(logits),))
             if not np.all(np.isfinite(v)) and max(abs(x) for x in logits) / T < 700:
-                raise _incorrect(f"{what} gave {v}: NaN or inf for ordinary logits, where "
+                raise incorrect(f"{what} gave {v}: NaN or inf for ordinary logits, where "
                                  "np.exp stays finite. Look for a 0 / 0 or a NaN your code "
                                  "makes itself (each p_i is exp(l_i / T) / sum_j exp(l_j / T)).")
             if not np.all(np.isfinite(v)):
-                raise _incorrect(f"{what} gave {v}: exp of large logits overflows. Subtract the "
+                raise incorrect(f"{what} gave {v}: exp of large logits overflows. Subtract the "
                                  "largest logit before exp.")
-            got.append(_as_array(v, what, (len(logits),)))
+            got.append(as_array(v, what, (len(logits),)))
             if not np.isclose(got[-1].sum(), 1.0):
-                raise _incorrect(f"your output sums to {got[-1].sum():.4g}; a distribution must "
+                raise incorrect(f"your output sums to {got[-1].sum():.4g}; a distribution must "
                                  "sum to 1 (divide by the sum of the exponentials).")
         want = [softmax_t(np.array(lg), T) for lg, T in self.CASES]
         if all(np.allclose(g, w, atol=1e-9) for g, w in zip(got, want, strict=True)):
             top = want[0][0], softmax_t(np.array(self.CASES[0][0]), 1.0)[0], want[1][0]
-            raise _Verdict(CORRECT, f"the likeliest character has p = {top[0]:.3f} at T = 0.5, "
+            raise Verdict(CORRECT, f"the likeliest character has p = {top[0]:.3f} at T = 0.5, "
                                     f"{top[1]:.3f} at T = 1 and {top[2]:.3f} at T = 1.5.")
         times = [softmax_t(np.array(lg) * T, 1.0) for lg, T in self.CASES]
         if all(np.allclose(g, w, atol=1e-9) for g, w in zip(got, times, strict=True)):
-            raise _incorrect("you multiplied the logits by T; divide them by T, so that T < 1 "
+            raise incorrect("you multiplied the logits by T; divide them by T, so that T < 1 "
                              "sharpens the distribution and T > 1 flattens it.")
         plain = [softmax_t(np.array(lg), 1.0) for lg, _ in self.CASES]
         if all(np.allclose(g, w, atol=1e-9) for g, w in zip(got, plain, strict=True)):
-            raise _incorrect("your distribution does not depend on T: divide the logits "
+            raise incorrect("your distribution does not depend on T: divide the logits "
                              "by T before the softmax.")
-        raise _incorrect(f"for logits [2, 1, 0, -1] at T = 0.5 you returned {np.round(got[0], 4)}, "
+        raise incorrect(f"for logits [2, 1, 0, -1] at T = 0.5 you returned {np.round(got[0], 4)}, "
                          f"expected {np.round(want[0], 4)}.")
 
 
@@ -169,16 +169,16 @@ def next_step(params, W_head, b_head, h_prev, c):
         return h, softmax_t(h[0] @ W + b)
 
     def _grade(self, answer):
-        _need_callable(answer, "next_step")
+        need_callable(answer, "next_step")
         params, W, b, h0, chars = self.data()
         h_ref, got = h0, []
         for c in chars:
-            out = _call(answer, params, W, b, h_ref.copy(), c, what=f"next_step(..., c={c})")
+            out = call_answer(answer, params, W, b, h_ref.copy(), c, what=f"next_step(..., c={c})")
             if not isinstance(out, tuple | list) or len(out) != 2:
-                raise _invalid("next_step should return two things, (h, probs), got "
+                raise invalid("next_step should return two things, (h, probs), got "
                                f"{type(out).__name__}")
-            h = _as_array(_need_array(out[0], "h", (1, self.U)), "h", (1, self.U))
-            p = _as_array(_need_array(out[1], "probs", (self.V,)), "probs", (self.V,))
+            h = as_array(need_array(out[0], "h", (1, self.U)), "h", (1, self.U))
+            p = as_array(need_array(out[1], "probs", (self.V,)), "probs", (self.V,))
             got.append((h, p))
             h_ref = self.reference(params, W, b, h_ref, c)[0]
         h_ref, want = h0, []
@@ -187,25 +187,25 @@ def next_step(params, W_head, b_head, h_prev, c):
             h_ref = want[-1][0]
         if all(np.allclose(g[0], w[0], atol=1e-8) and np.allclose(g[1], w[1], atol=1e-8)
                for g, w in zip(got, want, strict=True)):
-            raise _Verdict(CORRECT, f"after the characters {chars} the likeliest next "
+            raise Verdict(CORRECT, f"after the characters {chars} the likeliest next "
                                     f"one is id {int(np.argmax(want[-1][1]))} with "
                                     f"p = {want[-1][1].max():.3f}.")
         g, w = got[0], want[0]
         zero_h = self.reference(params, W, b, np.zeros((1, self.U)), chars[0])
         if np.allclose(g[0], zero_h[0], atol=1e-8):
-            raise _incorrect("your step starts from a zero state: use h_prev, the state left by "
+            raise incorrect("your step starts from a zero state: use h_prev, the state left by "
                              "the characters before; that is what makes generation stateful.")
         if np.allclose(g[0], h0, atol=1e-8):
-            raise _incorrect("you returned h_prev unchanged: return the new state after "
+            raise incorrect("you returned h_prev unchanged: return the new state after "
                              "reading character c.")
         if np.allclose(g[0], w[0], atol=1e-8):
             if np.allclose(g[1], softmax_t(h0[0] @ W + b), atol=1e-8):
-                raise _incorrect("your probabilities come from h_prev; compute them from the new "
+                raise incorrect("your probabilities come from h_prev; compute them from the new "
                                  "state h, after the GRU has read c.")
             if np.allclose(g[1], w[0][0] @ W + b, atol=1e-8):
-                raise _incorrect("you returned the logits; apply a softmax to get probabilities.")
-            raise _incorrect("the state is right but the probabilities are not: got "
+                raise incorrect("you returned the logits; apply a softmax to get probabilities.")
+            raise incorrect("the state is right but the probabilities are not: got "
                              f"{np.round(g[1], 4)}, expected {np.round(w[1], 4)}.")
-        raise _incorrect(f"after c = {chars[0]} the new state should be {np.round(w[0][0], 4)}, "
+        raise incorrect(f"after c = {chars[0]} the new state should be {np.round(w[0][0], 4)}, "
                          f"got {np.round(g[0][0], 4)}. Check the one-hot input "
                          "(row c of np.eye(V)).")

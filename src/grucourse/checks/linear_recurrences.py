@@ -14,12 +14,12 @@ from __future__ import annotations
 from grucourse.checks.core import (
     CORRECT,
     Exercise,
-    _call,
-    _incorrect,
-    _invalid,
-    _need_array,
-    _need_callable,
-    _Verdict,
+    Verdict,
+    call_answer,
+    incorrect,
+    invalid,
+    need_array,
+    need_callable,
 )
 from grucourse.core.mingru import MinGRUParams, mingru_loop
 
@@ -75,33 +75,33 @@ def parity_transition(x):
 '''
 
     def _grade(self, answer):
-        _need_callable(answer, "parity_transition")
+        need_callable(answer, "parity_transition")
         bits = _strings(5)
-        out = _call(answer, bits.astype(np.float64), what="parity_transition(x)")
+        out = call_answer(answer, bits.astype(np.float64), what="parity_transition(x)")
         if not isinstance(out, tuple | list) or len(out) != 2:
-            raise _invalid("parity_transition should return a pair (a, b) of arrays shaped "
+            raise invalid("parity_transition should return a pair (a, b) of arrays shaped "
                            f"like x, got {type(out).__name__} {out!r:.60}")
         for v, name in zip(out, "ab", strict=True):
-            _need_array(v, name, bits.shape)
+            need_array(v, name, bits.shape)
 
         def states_for(bits):
-            a, b = _call(answer, bits.astype(np.float64), what="parity_transition(x)")
-            a, b = (_need_array(v, n, bits.shape).astype(np.float64)
+            a, b = call_answer(answer, bits.astype(np.float64), what="parity_transition(x)")
+            a, b = (need_array(v, n, bits.shape).astype(np.float64)
                     for v, n in zip((a, b), "ab", strict=True))
             if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-                raise _invalid("a or b contains NaN or infinity")
+                raise invalid("a or b contains NaN or infinity")
             return _run(a, b)
 
         wrong = _first_wrong_length(states_for)
         if wrong is None:
-            raise _Verdict(CORRECT, f"after every bit of strings up to {LENGTHS[-1]} bits the "
+            raise Verdict(CORRECT, f"after every bit of strings up to {LENGTHS[-1]} bits the "
                                     "state is the parity so far: a = -1 on a 1 flips it, "
                                     "exactly, at any length. No a in [0, 1] could do this.")
         T, bits, _ = wrong
         a, b = (np.asarray(v, dtype=np.float64)
-                for v in _call(answer, bits.astype(np.float64), what="parity_transition(x)"))
+                for v in call_answer(answer, bits.astype(np.float64), what="parity_transition(x)"))
         why = self._why(a[bits == 1], a[bits == 0], b[bits == 1], b[bits == 0])
-        raise _incorrect(f"first wrong at length {T}: {why}")
+        raise incorrect(f"first wrong at length {T}: {why}")
 
     @staticmethod
     def _why(a1, a0, b1, b0):
@@ -140,17 +140,17 @@ def parity_unit():
 '''
 
     def _grade(self, answer):
-        _need_callable(answer, "parity_unit")
-        out = _call(answer, what="parity_unit()")
+        need_callable(answer, "parity_unit")
+        out = call_answer(answer, what="parity_unit()")
         if not isinstance(out, tuple | list) or len(out) != 4:
-            raise _invalid("parity_unit should return four numbers (w_z, b_z, w_h, b_h), got "
+            raise invalid("parity_unit should return four numbers (w_z, b_z, w_h, b_h), got "
                            f"{type(out).__name__} {out!r:.60}")
         vals = []
         for v, name in zip(out, ("w_z", "b_z", "w_h", "b_h"), strict=True):
             if isinstance(v, bool) or not isinstance(v, int | float | np.integer | np.floating):
-                raise _invalid(f"{name} should be one number, got {type(v).__name__} {v!r:.40}")
+                raise invalid(f"{name} should be one number, got {type(v).__name__} {v!r:.40}")
             if not np.isfinite(v):
-                raise _invalid(f"{name} is {v}: give a finite number")
+                raise invalid(f"{name} is {v}: give a finite number")
             vals.append(float(v))
         w_z, b_z, w_h, b_h = vals
         p = MinGRUParams(W_z=[[w_z]], b_z=[b_z], W_h=[[w_h]], b_h=[b_h])
@@ -161,7 +161,7 @@ def parity_unit():
 
         wrong = _first_wrong_length(states_for)
         if wrong is None:
-            raise _Verdict(CORRECT, f"the unit's state is the parity in float32 on strings up to "
+            raise Verdict(CORRECT, f"the unit's state is the parity in float32 on strings up to "
                                     f"{LENGTHS[-1]} bits: a = {self._a(w_z + b_z):+.7f} on a 1, "
                                     f"{self._a(b_z):+.7f} on a 0.")
         T = wrong[0]
@@ -180,7 +180,7 @@ def parity_unit():
             why = (f"the signs are right, but |a| = {min(abs(a1), a0):.6f} < 1: the gap between "
                    "odd and even shrinks by that factor every step. Make w_z (and -b_z) larger, "
                    "so the gate saturates.")
-        raise _incorrect(f"first wrong at length {T}: {why}")
+        raise incorrect(f"first wrong at length {T}: {why}")
 
     @staticmethod
     def _a(p):

@@ -6,14 +6,14 @@ from __future__ import annotations
 from grucourse.checks.core import (
     CORRECT,
     Exercise,
-    _as_array,
-    _call,
-    _incorrect,
-    _invalid,
-    _is_stub,
-    _need_callable,
-    _not_attempted,
-    _Verdict,
+    Verdict,
+    as_array,
+    call_answer,
+    incorrect,
+    invalid,
+    is_stub,
+    need_callable,
+    not_attempted,
 )
 from grucourse.core.gru import init_gru_params
 
@@ -46,27 +46,29 @@ def combine(left, right):
     }
 
     def _grade(self, answer):
-        _need_callable(answer, "combine")
+        need_callable(answer, "combine")
         rng = np.random.default_rng(5)
         pairs = [(rng.uniform(0.05, 1, 7), rng.normal(size=7)) for _ in range(3)]
-        out = _call(answer, pairs[0], pairs[1], what="combine(left, right)")
+        out = call_answer(answer, pairs[0], pairs[1], what="combine(left, right)")
         if not isinstance(out, tuple | list) or len(out) != 2:
-            raise _invalid(f"combine should return a pair (a, b), got {type(out).__name__} "
+            raise invalid(f"combine should return a pair (a, b), got {type(out).__name__} "
                            f"{out!r:.60}")
-        got = [_as_array(v, name, (7,)) for v, name in zip(out, ("a", "b"), strict=True)]
+        got = [as_array(v, name, (7,)) for v, name in zip(out, ("a", "b"), strict=True)]
         (a1, b1), (a2, b2) = pairs[0], pairs[1]
         if np.allclose(got[0], a1 * a2) and np.allclose(got[1], a2 * b1 + b2):
-            left = _call(answer, _call(answer, pairs[0], pairs[1]), pairs[2], what="combine")
-            right = _call(answer, pairs[0], _call(answer, pairs[1], pairs[2]), what="combine")
+            left = call_answer(answer, call_answer(answer, pairs[0], pairs[1]), pairs[2],
+                               what="combine")
+            right = call_answer(answer, pairs[0], call_answer(answer, pairs[1], pairs[2]),
+                                what="combine")
             gap = max(float(np.abs(np.asarray(x) - np.asarray(y)).max())
                       for x, y in zip(left, right, strict=True))
-            raise _Verdict(CORRECT, "and it is associative: on random numbers (e1 o e2) o e3 and "
+            raise Verdict(CORRECT, "and it is associative: on random numbers (e1 o e2) o e3 and "
                                     f"e1 o (e2 o e3) differ by at most {gap:.1e}, rounding only.")
         for message, f in self._wrong.items():
             want = f(a1, b1, a2, b2)
             if np.allclose(got[0], want[0]) and np.allclose(got[1], want[1]):
-                raise _incorrect(message)
-        raise _incorrect("apply (a1, b1) and then (a2, b2) to a state h by hand and "
+                raise incorrect(message)
+        raise incorrect("apply (a1, b1) and then (a2, b2) to a state h by hand and "
                          "compare with your pair.")
 
 
@@ -91,24 +93,24 @@ def to_mingru(params):
     def _grade(self, answer):
         from grucourse.core.mingru import MinGRUParams, from_gru
 
-        _need_callable(answer, "to_mingru")
+        need_callable(answer, "to_mingru")
         gru = init_gru_params(3, 4, np.random.default_rng(52), convention="keras", reset_after=True)
-        out = _call(answer, gru, what="to_mingru(params)")
+        out = call_answer(answer, gru, what="to_mingru(params)")
         if not isinstance(out, MinGRUParams):
-            raise _invalid(f"to_mingru should return a MinGRUParams, got {type(out).__name__}")
+            raise invalid(f"to_mingru should return a MinGRUParams, got {type(out).__name__}")
         want = from_gru(gru)
         if all(np.allclose(getattr(out, k), getattr(want, k))
                for k in ("W_z", "b_z", "W_h", "b_h")):
-            raise _Verdict(CORRECT, "the update gate is negated (Keras's z is 1 - z) and every U, "
+            raise Verdict(CORRECT, "the update gate is negated (Keras's z is 1 - z) and every U, "
                                     "the reset gate and b_hh are gone.")
         if np.allclose(out.W_z, gru.W_z) and np.allclose(out.b_z, gru.b_z):
-            raise _incorrect("W_z and b_z are copied as they are, but this GRU is in Keras's "
+            raise incorrect("W_z and b_z are copied as they are, but this GRU is in Keras's "
                              "convention (z near 1 keeps). minGRU uses the source convention: "
                              "negate them (convert_convention).")
         if np.allclose(np.abs(out.W_z), np.abs(gru.W_r)):
-            raise _incorrect("your W_z comes from the reset gate; minGRU keeps the "
+            raise incorrect("your W_z comes from the reset gate; minGRU keeps the "
                              "update gate and drops r.")
-        raise _incorrect("compare each of W_z, b_z, W_h, b_h with the GRU's own weights "
+        raise incorrect("compare each of W_z, b_z, W_h, b_h with the GRU's own weights "
                          "in the source convention.")
 
 
@@ -137,21 +139,21 @@ def mingru_param_count(d, u):
     }
 
     def _grade(self, answer):
-        _need_callable(answer, "mingru_param_count")
+        need_callable(answer, "mingru_param_count")
         got = []
         for d, u in self.CASES:
-            v = _call(answer, d, u, what=f"mingru_param_count({d}, {u})")
+            v = call_answer(answer, d, u, what=f"mingru_param_count({d}, {u})")
             if isinstance(v, bool) or not isinstance(v, int | np.integer):
-                raise _invalid(f"mingru_param_count({d}, {u}) returned {type(v).__name__} "
+                raise invalid(f"mingru_param_count({d}, {u}) returned {type(v).__name__} "
                                f"{v!r:.40}; return a whole number")
             got.append(int(v))
         if got == [2 * u * (d + 1) for d, u in self.CASES]:
-            raise _Verdict(CORRECT, f"d=10, u=32 gives {got[0]} parameters, against 3u(d+u+2) = "
+            raise Verdict(CORRECT, f"d=10, u=32 gives {got[0]} parameters, against 3u(d+u+2) = "
                                     f"{3 * 32 * 44} for a GRU.")
         for message, f in self._wrong.items():
             if got == [f(d, u) for d, u in self.CASES]:
-                raise _incorrect(message)
-        raise _incorrect(f"for d=10, u=32 you returned {got[0]}; count W_z, W_h and the biases.")
+                raise incorrect(message)
+        raise incorrect(f"for d=10, u=32 you returned {got[0]}; count W_z, W_h and the biases.")
 
 
 # --- Exercise 5.4: the scan by hand for T = 8 -------------------------------------------------
@@ -204,27 +206,27 @@ levels = [  # (a, b) after each level; a_t = 0.5, b = [4, 2, 0, 8, 4, 0, 2, 6]
         return out
 
     def _pairs(self, answer):
-        if _is_stub(answer):
-            raise _not_attempted("(levels = [(a, b), (a, b), (a, b)])")
+        if is_stub(answer):
+            raise not_attempted("(levels = [(a, b), (a, b), (a, b)])")
         if callable(answer):
-            raise _invalid("levels should be a list of three (a, b) pairs of "
+            raise invalid("levels should be a list of three (a, b) pairs of "
                            "numbers, not a function")
         answer = self._one_array(answer)
         if not isinstance(answer, list | tuple):
-            raise _invalid("levels should be a list of three (a, b) pairs, got "
+            raise invalid("levels should be a list of three (a, b) pairs, got "
                            f"{type(answer).__name__}")
         pairs = []
         for k, pair in enumerate(answer, start=1):
             if not isinstance(pair, list | tuple | np.ndarray) or len(pair) != 2:
-                raise _invalid(f"item {k} of levels should be a pair (a, b) of two "
+                raise invalid(f"item {k} of levels should be a pair (a, b) of two "
                                "lists of 8 numbers")
             for v, name in zip(pair, "ab", strict=True):
                 try:
                     np.asarray(v, dtype=np.float64)
                 except (TypeError, ValueError):
-                    raise _invalid(f"{name} of item {k} should be 8 numbers (fractions such as "
+                    raise invalid(f"{name} of item {k} should be 8 numbers (fractions such as "
                                    f"1/16 are fine), got {v!r:.60}") from None
-            pairs.append(tuple(_as_array(v, f"{name} of item {k}", (8,))
+            pairs.append(tuple(as_array(v, f"{name} of item {k}", (8,))
                                for v, name in zip(pair, "ab", strict=True)))
         return pairs
 
@@ -235,7 +237,7 @@ levels = [  # (a, b) after each level; a_t = 0.5, b = [4, 2, 0, 8, 4, 0, 2, 6]
         if not isinstance(answer, np.ndarray) or answer.dtype == object:
             return answer.tolist() if isinstance(answer, np.ndarray) else answer
         if answer.ndim != 3 or answer.shape[1:] != (2, 8):
-            raise _invalid("as one array, levels should have shape (3, 2, 8): the three levels, "
+            raise invalid("as one array, levels should have shape (3, 2, 8): the three levels, "
                            f"each a pair (a, b) of 8 numbers; got shape {answer.shape}")
         return [(row[0], row[1]) for row in answer]
 
@@ -243,15 +245,15 @@ levels = [  # (a, b) after each level; a_t = 0.5, b = [4, 2, 0, 8, 4, 0, 2, 6]
         pairs = self._pairs(answer)
         ref = self.reference_levels()
         if len(pairs) == 4 and self._same(pairs[0], ref[0]):
-            raise _invalid("leave out the input (level 0): levels holds the pairs "
+            raise invalid("leave out the input (level 0): levels holds the pairs "
                            "after levels 1, 2 and 3")
         if len(pairs) != 3:
-            raise _invalid("levels should hold 3 pairs, one per level (offsets 1, 2, 4) for "
+            raise invalid("levels should hold 3 pairs, one per level (offsets 1, 2, 4) for "
                            f"T = 8; got {len(pairs)}")
         for k, (got, want) in enumerate(zip(pairs, ref[1:], strict=True), start=1):
             if not self._same(got, want):
                 self._diagnose(k, got, ref)
-        raise _Verdict(CORRECT, "after 3 levels b holds every state h_t of the loop "
+        raise Verdict(CORRECT, "after 3 levels b holds every state h_t of the loop "
                                 "h_t = 0.5 h_(t-1) + b_t, and a holds 0.5^(t+1): 8 states in 3 "
                                 "dependent steps instead of 7.")
 
@@ -262,29 +264,29 @@ levels = [  # (a, b) after each level; a_t = 0.5, b = [4, 2, 0, 8, 4, 0, 2, 6]
     def _diagnose(self, k, got, ref):
         s, prev, where = 2 ** (k - 1), ref[k - 1], f"level {k} (offset {2 ** (k - 1)})"
         if self._same(got, _level(*prev, s, swap=True)):
-            raise _incorrect(f"{where} combines in the wrong order: the earlier pair (t - {s}) "
+            raise incorrect(f"{where} combines in the wrong order: the earlier pair (t - {s}) "
                              f"is the left one, so b becomes a_t b_(t-{s}) + b_t, not "
                              f"a_(t-{s}) b_t + b_(t-{s}).")
         for other in (1, 2, 4):
             if other != s and self._same(got, _level(*prev, other)):
-                raise _incorrect(f"{where} combined each position with the one {other} "
+                raise incorrect(f"{where} combined each position with the one {other} "
                                  f"place(s) earlier; level {k} pairs position t with t - {s} "
                                  "(the offset doubles every level).")
         if k < 3 and self._same(got, ref[k + 1]):
-            raise _incorrect(f"your level {k} is what level {k + 1} gives: one level was skipped.")
+            raise incorrect(f"your level {k} is what level {k + 1} gives: one level was skipped.")
         if self._same(got, prev):
-            raise _incorrect(f"your {where} is the same as the level before it: combine every "
+            raise incorrect(f"your {where} is the same as the level before it: combine every "
                              f"t >= {s} with t - {s}.")
         want = ref[k]
         if np.allclose(got[1], want[1], atol=1e-4) and np.allclose(got[0], prev[0], atol=1e-4):
-            raise _incorrect(f"b of {where} is right, but a was not updated: "
+            raise incorrect(f"b of {where} is right, but a was not updated: "
                              f"a_t becomes a_(t-{s}) a_t, which the next level needs.")
         if not (np.allclose(got[0][:s], prev[0][:s], atol=1e-4)
                 and np.allclose(got[1][:s], prev[1][:s], atol=1e-4)):
-            raise _incorrect(f"in {where}, positions t < {s} have no partner {s} steps back: "
+            raise incorrect(f"in {where}, positions t < {s} have no partner {s} steps back: "
                              "they keep their pair from the level before.")
         t = int(np.flatnonzero(~(np.isclose(got[0], want[0], atol=1e-4)
                                  & np.isclose(got[1], want[1], atol=1e-4)))[0])
-        raise _incorrect(f"{where} is off from position t = {t}: combine the pair at "
+        raise incorrect(f"{where} is off from position t = {t}: combine the pair at "
                          f"t - {s} (left) with the pair at t (right) from level {k - 1}, "
                          "(a1 a2, a2 b1 + b2).")

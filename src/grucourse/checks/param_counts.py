@@ -6,11 +6,11 @@ from __future__ import annotations
 from grucourse.checks.core import (
     CORRECT,
     Exercise,
-    _call,
-    _incorrect,
-    _invalid,
-    _need_callable,
-    _Verdict,
+    Verdict,
+    call_answer,
+    incorrect,
+    invalid,
+    need_callable,
 )
 from grucourse.core.gru_keras import count_params
 
@@ -49,27 +49,27 @@ def gru_param_count(d, u, reset_after=True):
     }
 
     def _grade(self, answer):
-        _need_callable(answer, "gru_param_count")
+        need_callable(answer, "gru_param_count")
         got = []
         for d, u, ra in self.CASES:
-            n = _call(answer, d, u, ra, what=f"gru_param_count({d}, {u}, reset_after={ra})")
+            n = call_answer(answer, d, u, ra, what=f"gru_param_count({d}, {u}, reset_after={ra})")
             if isinstance(n, bool) or not isinstance(n, int | np.integer | float | np.floating):
-                raise _invalid(f"gru_param_count({d}, {u}, reset_after={ra}) returned "
+                raise invalid(f"gru_param_count({d}, {u}, reset_after={ra}) returned "
                                f"{type(n).__name__}; return a whole number (int)")
             if not float(n).is_integer():
-                raise _invalid(f"gru_param_count({d}, {u}, reset_after={ra}) returned {n}, "
+                raise invalid(f"gru_param_count({d}, {u}, reset_after={ra}) returned {n}, "
                                "which is not a whole number")
             got.append(int(n))
         want = [count_params("gru", d, u, ra) for d, u, ra in self.CASES]
         if got == want:
-            raise _Verdict(CORRECT, f"e.g. GRU(32) on 10 features has {want[0]} parameters "
+            raise Verdict(CORRECT, f"e.g. GRU(32) on 10 features has {want[0]} parameters "
                                     f"(reset_after=True) and {want[1]} with reset_after=False.")
         for message, formula in self._wrong.items():
             if got == [formula(*c) for c in self.CASES]:
-                raise _incorrect(message)
+                raise incorrect(message)
         bad = next(i for i, (g, w) in enumerate(zip(got, want, strict=True)) if g != w)
         d, u, ra = self.CASES[bad]
-        raise _incorrect(f"gru_param_count({d}, {u}, reset_after={ra}) returned {got[bad]}, "
+        raise incorrect(f"gru_param_count({d}, {u}, reset_after={ra}) returned {got[bad]}, "
                          "expected a different number. Count the weights of one block, then "
                          "multiply by the number of blocks.")
 
@@ -102,34 +102,34 @@ def gru_units_for_budget(d, budget):
         return u
 
     def _grade(self, answer):
-        _need_callable(answer, "gru_units_for_budget")
+        need_callable(answer, "gru_units_for_budget")
         got = []
         for d, budget in self.CASES:
-            n = _call(answer, d, budget, what=f"gru_units_for_budget({d}, {budget})")
+            n = call_answer(answer, d, budget, what=f"gru_units_for_budget({d}, {budget})")
             number = (isinstance(n, int | np.integer | float | np.floating)
                       and not isinstance(n, bool))
             if not number or not float(n).is_integer():
-                raise _invalid(f"gru_units_for_budget({d}, {budget}) returned {n!r:.40}; "
+                raise invalid(f"gru_units_for_budget({d}, {budget}) returned {n!r:.40}; "
                                "return a whole number of units")
             got.append(int(n))
         want = [self.largest(d, b) for d, b in self.CASES]
         if got == want:
             d, b = self.CASES[0]
-            raise _Verdict(CORRECT, f"e.g. an LSTM(16) on {d} features has {b} parameters; a GRU "
+            raise Verdict(CORRECT, f"e.g. an LSTM(16) on {d} features has {b} parameters; a GRU "
                                     f"with {want[0]} units ({count_params('gru', d, want[0])} "
                                     "parameters) is the widest that fits.")
         if got == [w + 1 for w in want]:
-            raise _incorrect("off by one: you returned the first width whose count goes over the "
+            raise incorrect("off by one: you returned the first width whose count goes over the "
                              "budget; return the last one that fits.")
         if got == [self.largest(d, b, reset_after=False) for d, b in self.CASES]:
-            raise _incorrect("you used 3u(d + u + 1), the count for reset_after=False; Keras's "
+            raise incorrect("you used 3u(d + u + 1), the count for reset_after=False; Keras's "
                              "default GRU has two bias vectors per block: 3u(d + u + 2).")
         over = [(c, g) for c, g in zip(self.CASES, got, strict=True)
                 if count_params("gru", c[0], g) > c[1]]
         if over:
             (d, b), g = over[0]
-            raise _incorrect(f"GRU({g}) on {d} features has {count_params('gru', d, g)} "
+            raise incorrect(f"GRU({g}) on {d} features has {count_params('gru', d, g)} "
                              f"parameters, more than the budget {b}: the answer must fit.")
         (d, b), g = next((c, g) for c, g, w in zip(self.CASES, got, want, strict=True) if g != w)
-        raise _incorrect(f"GRU({g}) fits the budget {b} on {d} features, but a wider GRU still "
+        raise incorrect(f"GRU({g}) fits the budget {b} on {d} features, but a wider GRU still "
                          "fits: look for the largest width.")

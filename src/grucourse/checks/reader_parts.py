@@ -9,11 +9,11 @@ from __future__ import annotations
 from grucourse.checks.core import (
     CORRECT,
     Exercise,
-    _incorrect,
-    _invalid,
-    _is_stub,
-    _not_attempted,
-    _Verdict,
+    Verdict,
+    incorrect,
+    invalid,
+    is_stub,
+    not_attempted,
 )
 from grucourse.core.gru_keras import count_params
 
@@ -32,19 +32,19 @@ class Choice(Exercise):
         self.solution_note = why
 
     def _grade(self, answer):
-        if _is_stub(answer):
-            raise _not_attempted('(a letter in quotes, e.g. "a")')
+        if is_stub(answer):
+            raise not_attempted('(a letter in quotes, e.g. "a")')
         letters = ", ".join(f'"{k}"' for k in self.options)
         if not isinstance(answer, str):
-            raise _invalid(f"answer with one letter in quotes ({letters}), got "
+            raise invalid(f"answer with one letter in quotes ({letters}), got "
                            f"{type(answer).__name__} {answer!r:.30}")
         key = answer.strip().strip("()").lower()
         if key not in self.options:
-            raise _invalid(f"{answer!r:.30} is not one of the options: "
+            raise invalid(f"{answer!r:.30} is not one of the options: "
                            f"answer with one of {letters}")
         if key == self.right:
-            raise _Verdict(CORRECT, self.why)
-        raise _incorrect(f'"{key}" ({self.options[key]}): {self.wrong[key]}')
+            raise Verdict(CORRECT, self.why)
+        raise incorrect(f'"{key}" ({self.options[key]}): {self.wrong[key]}')
 
 
 class Exact(Exercise):
@@ -59,21 +59,21 @@ class Exact(Exercise):
         self.solution_note = why
 
     def _grade(self, answer):
-        if _is_stub(answer):
-            raise _not_attempted()
+        if is_stub(answer):
+            raise not_attempted()
         n = len(self.right)
         if isinstance(answer, tuple | list) and tuple(answer) in self.wrong:
-            raise _incorrect(self.wrong[tuple(answer)])
+            raise incorrect(self.wrong[tuple(answer)])
         if not isinstance(answer, tuple | list) or len(answer) != n or not all(
                 isinstance(v, int) and not isinstance(v, bool) for v in answer):
-            raise _invalid(f"answer with {self.what}: a tuple of {n} whole numbers, "
+            raise invalid(f"answer with {self.what}: a tuple of {n} whole numbers, "
                            f"got {answer!r:.40}")
         got = tuple(answer)
         if got == self.right:
-            raise _Verdict(CORRECT, self.why)
+            raise Verdict(CORRECT, self.why)
         if got in self.wrong:
-            raise _incorrect(self.wrong[got])
-        raise _incorrect(f"{got} is not {self.what}; check each number again (the hints show how).")
+            raise incorrect(self.wrong[got])
+        raise incorrect(f"{got} is not {self.what}; check each number again (the hints show how).")
 
 
 GRU_10_32, GRU_10_32_BEFORE, LSTM_10_32 = (count_params("gru", 10, 32, True),

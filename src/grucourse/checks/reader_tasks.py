@@ -8,11 +8,11 @@ import re
 from grucourse.checks.core import (
     SELF_ASSESS,
     Exercise,
-    _incorrect,
-    _invalid,
-    _is_stub,
-    _not_attempted,
-    _Verdict,
+    Verdict,
+    incorrect,
+    invalid,
+    is_stub,
+    not_attempted,
 )
 from grucourse.checks.reader_parts import PARTS
 
@@ -94,36 +94,36 @@ class ReaderTask(Exercise):
         return "\n".join(f"- [ ] {point}" for point in self.key_points)
 
     def _grade(self, answer):
-        if _is_stub(answer):
-            raise _not_attempted("(write your answer in the string)")
+        if is_stub(answer):
+            raise not_attempted("(write your answer in the string)")
         if not isinstance(answer, str):
-            raise _invalid("write your answer as a text string between triple quotes, "
+            raise invalid("write your answer as a text string between triple quotes, "
                            f"got {type(answer).__name__}")
         words = len(answer.split())
         if words == 0:
-            raise _not_attempted("(the string is empty)")
+            raise not_attempted("(the string is empty)")
         if words < self.MIN_WORDS:
-            raise _incorrect(f"{words} words is too short to cover the rubric; "
+            raise incorrect(f"{words} words is too short to cover the rubric; "
                              "aim for 80-200 words.")
         if not reads_as_prose(answer):
-            raise _incorrect("this does not read as sentences (few of the small words that "
+            raise incorrect("this does not read as sentences (few of the small words that "
                              "join ideas, or fewer than two full stops); explain in full "
                              "sentences, then check again.")
         wrong = misconceptions(answer)
         if wrong:
-            raise _incorrect("your answer states something wrong about the gates: "
+            raise incorrect("your answer states something wrong about the gates: "
                              + " | ".join(wrong))
         cov = self.covered(answer)
         found = [p for p, ok in cov.items() if ok]
         missing = [p for p, ok in cov.items() if not ok]
         if not found:
-            raise _incorrect(f"a keyword scan finds none of the {len(cov)} rubric ideas in your "
+            raise incorrect(f"a keyword scan finds none of the {len(cov)} rubric ideas in your "
                              f"{words} words ({'; '.join(missing)}), so this does not answer "
                              f'the task "{self.title}". Answer the question asked; the hints '
                              "(.hint()) show where to start.")
         scan = (f"a keyword scan finds words for {len(found)} of the {len(cov)} rubric ideas"
                 + (f" (no words for: {'; '.join(missing)})" if missing else ""))
-        raise _Verdict(SELF_ASSESS, "this check cannot tell whether your reasoning is right; "
+        raise Verdict(SELF_ASSESS, "this check cannot tell whether your reasoning is right; "
                                     f"{scan}. Grade yourself against the model answer and rubric "
                                     f"below.\n\nModel answer: {self.model_answer}\n\n"
                                     f"Rubric (one point each):\n{self.rubric()}")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from grucourse.checks.core import (
     CORRECT,
     Exercise,
-    _call,
-    _incorrect,
-    _invalid,
-    _need_array,
-    _need_callable,
-    _Verdict,
+    Verdict,
+    call_answer,
+    incorrect,
+    invalid,
+    need_array,
+    need_callable,
 )
 from grucourse.data.seq2seq_data import EOS, PAD
 
@@ -77,33 +77,33 @@ def greedy_step(probs, dec_in, t):
     }
 
     def _grade(self, answer):
-        _need_callable(answer, "greedy_step")
+        need_callable(answer, "greedy_step")
         for probs, dec_in, t in _greedy_cases():
             given = dec_in.copy()
-            got = _call(answer, probs, given, t, what=f"greedy_step(probs, dec_in, t={t})")
+            got = call_answer(answer, probs, given, t, what=f"greedy_step(probs, dec_in, t={t})")
             if not np.array_equal(given, dec_in):
-                raise _incorrect("your function changed the dec_in it was given; "
+                raise incorrect("your function changed the dec_in it was given; "
                                  "work on a copy (np.array(dec_in, copy=True)) so the caller's "
                                  "array keeps its history.")
             if not isinstance(got, np.ndarray):
-                raise _invalid(f"greedy_step returned a {type(got).__name__}; return the new "
+                raise invalid(f"greedy_step returned a {type(got).__name__}; return the new "
                                "dec_in as a numpy array (np.array(dec_in, copy=True), then fill "
                                "column t + 1)")
             if got.shape != dec_in.shape:
-                raise _invalid(f"greedy_step returned shape {got.shape}; return the whole dec_in, "
+                raise invalid(f"greedy_step returned shape {got.shape}; return the whole dec_in, "
                                f"shape {dec_in.shape} (batch, steps), with one more column filled")
-            _need_array(got, f"greedy_step(probs, dec_in, t={t})", integer=True)
+            need_array(got, f"greedy_step(probs, dec_in, t={t})", integer=True)
             want = reference_greedy_step(probs, dec_in, t)
             if np.array_equal(got, want):
                 continue
             for message, f in self._wrong.items():
                 if np.array_equal(got, f(probs, dec_in, t)):
-                    raise _incorrect(message)
+                    raise incorrect(message)
             rows = np.flatnonzero((got != want).any(axis=1)).tolist()
-            raise _incorrect(f"at t = {t}, rows {rows} differ from the expected dec_in "
+            raise incorrect(f"at t = {t}, rows {rows} differ from the expected dec_in "
                              f"(e.g. row {rows[0]}: got {got[rows[0]].tolist()}, expected "
                              f"{want[rows[0]].tolist()}).")
-        raise _Verdict(CORRECT, "each step writes the most likely token after position t, and "
+        raise Verdict(CORRECT, "each step writes the most likely token after position t, and "
                                 "finished rows stay padded.")
 
 
@@ -173,14 +173,14 @@ def masked_softmax(scores, src_mask):
     }
 
     def _grade(self, answer):
-        _need_callable(answer, "masked_softmax")
+        need_callable(answer, "masked_softmax")
         for k, (scores, mask) in enumerate(_attention_cases()):
             with np.errstate(all="ignore"):
-                got = _call(answer, scores.copy(), mask.copy(),
+                got = call_answer(answer, scores.copy(), mask.copy(),
                             what="masked_softmax(scores, src_mask)")
-            got = _need_array(got, "masked_softmax(scores, src_mask)")
+            got = need_array(got, "masked_softmax(scores, src_mask)")
             if got.shape != scores.shape:
-                raise _invalid(f"masked_softmax returned shape {got.shape}; the weights have "
+                raise invalid(f"masked_softmax returned shape {got.shape}; the weights have "
                                f"the scores' shape {scores.shape} "
                                "(batch, query steps, source positions)")
             want = reference_masked_softmax(scores, mask)
@@ -189,24 +189,24 @@ def masked_softmax(scores, src_mask):
             with np.errstate(all="ignore"):
                 for message, f in self._wrong.items():
                     if np.allclose(got, f(scores, mask), atol=1e-9, equal_nan=True):
-                        raise _incorrect(message)
+                        raise incorrect(message)
             if not np.all(np.isfinite(got)) and k == 0:
-                raise _incorrect("your weights contain NaN or inf for ordinary scores (between "
+                raise incorrect("your weights contain NaN or inf for ordinary scores (between "
                                  f"{scores.min():.1f} and {scores.max():.1f}), where np.exp stays "
                                  "finite: look for a 0 / 0 (a row whose weights are all 0 before "
                                  "you divide) or a NaN your code makes itself.")
             if not np.all(np.isfinite(got)):
-                raise _incorrect("your weights contain NaN or inf for scores of several hundred "
+                raise incorrect("your weights contain NaN or inf for scores of several hundred "
                                  "(right on ordinary scores): np.exp overflows there, or gives "
                                  "0 / 0 when the largest score sits on a pad. Subtract each row's "
                                  "largest score after masking, before np.exp, so that a padded "
                                  "score is never the largest.")
             pads = got[np.broadcast_to(mask[:, None, :] == 0, got.shape)]
             if np.abs(pads).max() > 1e-12:
-                raise _incorrect("some padded positions get non-zero weight; "
+                raise incorrect("some padded positions get non-zero weight; "
                                  "they must get exactly 0.")
-            raise _incorrect("the weights differ from a softmax over the real source positions; "
+            raise incorrect("the weights differ from a softmax over the real source positions; "
                              "check that each row of got.sum(-1) is 1 and that you used "
                              "the scores unchanged.")
-        raise _Verdict(CORRECT, "pads get weight 0, every row sums to 1, and large "
+        raise Verdict(CORRECT, "pads get weight 0, every row sums to 1, and large "
                                 "scores do not overflow.")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from grucourse.checks.core import (
     CORRECT,
     Exercise,
-    _incorrect,
-    _invalid,
-    _is_stub,
-    _not_attempted,
-    _Verdict,
+    Verdict,
+    incorrect,
+    invalid,
+    is_stub,
+    not_attempted,
 )
 
 import numpy as np
@@ -44,40 +44,40 @@ _run = fit_early_stopping(my_model, X_train, y_train, X_val, y_val,\
         return adding_problem(1000, self.T, np.random.default_rng(99))
 
     def _grade(self, answer):
-        if _is_stub(answer):
-            raise _not_attempted()
+        if is_stub(answer):
+            raise not_attempted()
         # predict_on_batch (Keras models) avoids the tf.data pipeline whose C++ log line
         # predict() prints
         predict = getattr(answer, "predict_on_batch", None) or getattr(answer, "predict", None)
         if predict is None and not callable(answer):
-            raise _invalid("pass your trained Keras model (anything with .predict), got "
+            raise invalid("pass your trained Keras model (anything with .predict), got "
                            f"{type(answer).__name__}")
         X, y = self.test_data()
         try:
             pred = predict(X) if predict is not None else answer(X)
         except NotImplementedError:
-            raise _not_attempted() from None
+            raise not_attempted() from None
         except Exception as exc:
-            raise _invalid(f"predicting on inputs of shape {X.shape} (n, T={self.T}, 2 features) "
+            raise invalid(f"predicting on inputs of shape {X.shape} (n, T={self.T}, 2 features) "
                            f"failed with {type(exc).__name__}: {str(exc)[:200]}") from None
         pred = np.asarray(pred, dtype=np.float64)
         if pred.shape not in ((len(y),), (len(y), 1)):
-            raise _invalid(f"predictions have shape {pred.shape}, expected ({len(y)}, 1): "
+            raise invalid(f"predictions have shape {pred.shape}, expected ({len(y)}, 1): "
                            "one number per sequence")
         if not np.all(np.isfinite(pred)):
-            raise _invalid("the predictions contain NaN or infinity: training diverged "
+            raise invalid("the predictions contain NaN or infinity: training diverged "
                            "(lower the learning rate)")
         mse = float(np.mean((pred.reshape(-1) - y) ** 2))
         baseline = float(np.mean((1.0 - y) ** 2))
         if mse * self.FACTOR <= baseline:
             ratio = f"{baseline / mse:.0f}x better" if mse > 0 else "perfect"
-            raise _Verdict(CORRECT, f"test MSE {mse:.4f} vs {baseline:.4f} for always "
+            raise Verdict(CORRECT, f"test MSE {mse:.4f} vs {baseline:.4f} for always "
                                     f"predicting 1.0: {ratio}.")
         if mse >= 0.9 * baseline:
-            raise _incorrect(f"test MSE {mse:.4f} is no better than always predicting 1.0 "
+            raise incorrect(f"test MSE {mse:.4f} is no better than always predicting 1.0 "
                              f"({baseline:.4f}): the model has not learned to use the markers yet. "
                              "Train longer or with a larger learning rate.")
-        raise _incorrect(f"test MSE {mse:.4f} beats the baseline {baseline:.4f}, but needs to "
+        raise incorrect(f"test MSE {mse:.4f} beats the baseline {baseline:.4f}, but needs to "
                          f"be {self.FACTOR:.0f}x smaller (<= {baseline / self.FACTOR:.4f}). "
                          "Train longer or with more units.")
 

@@ -8,12 +8,12 @@ import math
 from grucourse.checks.core import (
     CORRECT,
     Exercise,
-    _call,
-    _incorrect,
-    _invalid,
-    _need_array,
-    _need_callable,
-    _Verdict,
+    Verdict,
+    call_answer,
+    incorrect,
+    invalid,
+    need_array,
+    need_callable,
 )
 from grucourse.core.activations import sigmoid
 
@@ -63,37 +63,37 @@ def gru_with_half_life(units, half_life):
 
         import keras
 
-        _need_callable(answer, "gru_with_half_life")
+        need_callable(answer, "gru_with_half_life")
         got = []
         for units, n in self.CASES:
-            layer = _call(answer, units, n, what=f"gru_with_half_life({units}, {n})")
+            layer = call_answer(answer, units, n, what=f"gru_with_half_life({units}, {n})")
             if not isinstance(layer, keras.layers.GRU):
-                raise _invalid(f"gru_with_half_life({units}, {n}) returned {type(layer).__name__}; "
+                raise invalid(f"gru_with_half_life({units}, {n}) returned {type(layer).__name__}; "
                                "return the keras.layers.GRU layer itself")
             if layer.units != units:
-                raise _invalid(f"gru_with_half_life({units}, {n}) has {layer.units} "
+                raise invalid(f"gru_with_half_life({units}, {n}) has {layer.units} "
                                f"units, expected {units}")
             if not layer.built:
                 layer(np.zeros((1, 3, 2), dtype=np.float32))  # build it on a tiny input
             try:
                 b = update_gate_bias(layer)  # (units,) total Keras b_z
             except ValueError as exc:
-                raise _invalid(str(exc)) from None
+                raise invalid(str(exc)) from None
             got.append(b)
         want = [np.full(u, self._want(n)) for u, n in self.CASES]
         if all(np.allclose(g, w, atol=1e-4) for g, w in zip(got, want, strict=True)):
-            raise _Verdict(CORRECT, "e.g. a half-life of 30 steps needs "
+            raise Verdict(CORRECT, "e.g. a half-life of 30 steps needs "
                                     f"b_z = {self._want(30.0):.3f} "
                                     f"(z = {float(sigmoid(np.float64(self._want(30.0)))):.4f}).")
         for message, f in self._wrong.items():
             if all(np.allclose(g, f(n), atol=1e-4)
                    for g, (_, n) in zip(got, self.CASES, strict=True)):
-                raise _incorrect(message)
+                raise incorrect(message)
         if all(np.allclose(g, 0.0) for g in got):
-            raise _incorrect("the update-gate bias is still Keras's default 0 "
+            raise incorrect("the update-gate bias is still Keras's default 0 "
                              "(half-life one step): set b_z.")
         kept = sigmoid(np.asarray(got[0], dtype=np.float64)) ** self.CASES[0][1]
-        raise _incorrect(f"with your bias a unit keeps {np.round(kept, 3).tolist()} of its state "
+        raise incorrect(f"with your bias a unit keeps {np.round(kept, 3).tolist()} of its state "
                          "after 10 steps instead of 0.5 in every unit.")
 
 
@@ -127,15 +127,15 @@ def stateful_batches(series, batch_size, window):
     def _grade(self, answer):
         from grucourse.data.streams import independent_windows, stateful_windows
 
-        _need_callable(answer, "stateful_batches")
+        need_callable(answer, "stateful_batches")
         for N, f, B, W in self.CASES:
             series = self._series(N, f)
             want = stateful_windows(series, B, W)  # (K*B, W, f)
-            got = _call(answer, series.copy(), B, W,
+            got = call_answer(answer, series.copy(), B, W,
                         what=f"stateful_batches(series of {N} steps, {B}, {W})")
-            got = _need_array(got, f"stateful_batches(series of {N} steps, {B}, {W})")
+            got = need_array(got, f"stateful_batches(series of {N} steps, {B}, {W})")
             if got.shape != want.shape:
-                raise _invalid(f"for {N} steps, batch_size={B}, window={W} the windows should have "
+                raise invalid(f"for {N} steps, batch_size={B}, window={W} the windows should have "
                                f"shape {want.shape} (K*B, W, f), got {got.shape}")
             if np.array_equal(got, want):
                 continue
@@ -143,18 +143,18 @@ def stateful_batches(series, batch_size, window):
             L = N // B
             stream_major = series[: B * L].reshape(B, L, f)[:, : K * W].reshape(B * K, W, f)
             if np.array_equal(got, stream_major):
-                raise _incorrect("your windows are in stream order (all windows of row 0, then "
+                raise incorrect("your windows are in stream order (all windows of row 0, then "
                                  "row 1, ...): a stateful layer carries row b of one batch into "
                                  "row b of the next, so batch i must hold window i of every "
                                  "sub-stream.")
             if np.array_equal(got, independent_windows(series, W)[: K * B]):
-                raise _incorrect("consecutive windows one after another: then row b of batch "
+                raise incorrect("consecutive windows one after another: then row b of batch "
                                  "i+1 does not continue row b of batch i. Split the stream into "
                                  "batch_size sub-streams first.")
-            raise _incorrect(f"for {N} steps, batch_size={B}, window={W}: row 0 of batch 1 should "
+            raise incorrect(f"for {N} steps, batch_size={B}, window={W}: row 0 of batch 1 should "
                              f"start at step {int(want[B, 0, 0] // f)}, the step after row 0 of "
                              f"batch 0 ends; yours starts at value {got[B, 0, 0]:g}.")
-        raise _Verdict(CORRECT, "row b of every batch continues row b of the batch before, "
+        raise Verdict(CORRECT, "row b of every batch continues row b of the batch before, "
                                 "as stateful=True needs.")
 
 
@@ -193,24 +193,24 @@ def clip_norm_from_trace(norms):
         return traces
 
     def _grade(self, answer):
-        _need_callable(answer, "clip_norm_from_trace")
+        need_callable(answer, "clip_norm_from_trace")
         for trace in self._traces():
             finite = np.sort(trace[np.isfinite(trace)])  # (m,)
             m = finite.size
             k = int(self.TOUCH * m)  # at most k steps may lie above the clip
             low, high = finite[m - k - 1], finite[m - k]  # the clips that touch exactly k steps
-            got = _call(answer, trace.copy(),
+            got = call_answer(answer, trace.copy(),
                         what=f"clip_norm_from_trace(a trace of {trace.size} steps)")
             if (isinstance(got, (bool, np.bool_))
                     or not isinstance(got, (int, float, np.integer, np.floating))):
                 if isinstance(got, np.ndarray) and got.size == 1:
                     got = got.item()
                 else:
-                    raise _invalid(f"clip_norm_from_trace returned {type(got).__name__}; "
+                    raise invalid(f"clip_norm_from_trace returned {type(got).__name__}; "
                                    "return one number")
             got = float(got)
             if math.isnan(got):
-                raise _incorrect("your clip norm is NaN: the trace holds NaN where a step was "
+                raise incorrect("your clip norm is NaN: the trace holds NaN where a step was "
                                  "not recorded, and NaN spreads through max, mean and percentile. "
                                  "Keep np.isfinite(norms) first.")
             if low * (1 - 1e-9) <= got < high and not np.isclose(got, high, rtol=1e-9):
@@ -218,28 +218,28 @@ def clip_norm_from_trace(norms):
             # fraction of recorded steps the clip would touch
             clipped = float(np.mean(finite > got))
             if np.isclose(got, finite[-1]):
-                raise _incorrect("your clip norm is the largest norm of the trace: it never "
+                raise incorrect("your clip norm is the largest norm of the trace: it never "
                                  "touches a step, so it would not stop the next spike either. "
                                  "Cut the rare spikes: at most 10% of steps.")
             if np.isclose(got, finite.mean()):
-                raise _incorrect("your clip norm is the mean norm: the spikes pull it up, "
+                raise incorrect("your clip norm is the mean norm: the spikes pull it up, "
                                  f"and it still clips {clipped:.0%} of the ordinary steps. "
                                  "Use a percentile of the norms.")
             if np.isclose(got, np.median(finite)):
-                raise _incorrect("your clip norm is the median: it clips half of the steps of a "
+                raise incorrect("your clip norm is the median: it clips half of the steps of a "
                                  "healthy run, which slows training everywhere. At most 10% of "
                                  "the steps should be clipped.")
             if np.isclose(got, high, rtol=1e-9):
-                raise _incorrect(f"your clip norm is one rank too high: it clips {k - 1} of "
+                raise incorrect(f"your clip norm is one rank too high: it clips {k - 1} of "
                                  f"the {m} recorded steps, where {k} (10%) may be clipped. The "
                                  "task asks for the smallest such clip: the next norm down "
                                  "(np.percentile(norms, 90) lies between the two).")
             if got < low:
-                raise _incorrect(f"your clip norm clips {clipped:.0%} of the steps of "
+                raise incorrect(f"your clip norm clips {clipped:.0%} of the steps of "
                                  "a healthy run; it should touch at most 10% of them "
                                  "(the rare spikes) and no more.")
-            raise _incorrect(f"your clip norm clips only {clipped:.0%} of the steps: it is higher "
+            raise incorrect(f"your clip norm clips only {clipped:.0%} of the steps: it is higher "
                              "than it needs to be. The smallest clip that touches at most 10% of "
                              "the steps is the 90th percentile.")
-        raise _Verdict(CORRECT, "the clip leaves 90% of the healthy steps alone "
+        raise Verdict(CORRECT, "the clip leaves 90% of the healthy steps alone "
                                 "and cuts the spikes.")

@@ -6,12 +6,12 @@ from __future__ import annotations
 from grucourse.checks.core import (
     CORRECT,
     Exercise,
-    _call,
-    _incorrect,
-    _invalid,
-    _need_array,
-    _need_callable,
-    _Verdict,
+    Verdict,
+    call_answer,
+    incorrect,
+    invalid,
+    need_array,
+    need_callable,
 )
 from grucourse.core.attention import kv_cache_numbers
 
@@ -47,23 +47,23 @@ def kv_cache_bytes(n_layers, L, d_model, bytes_per_number):
     }
 
     def _grade(self, answer):
-        _need_callable(answer, "kv_cache_bytes")
+        need_callable(answer, "kv_cache_bytes")
         got = []
         for case in self.CASES:
-            v = _call(answer, *case, what=f"kv_cache_bytes{case}")
+            v = call_answer(answer, *case, what=f"kv_cache_bytes{case}")
             if isinstance(v, bool) or not isinstance(v, int | np.integer):
-                raise _invalid(f"kv_cache_bytes{case} returned {type(v).__name__} {v!r:.40}; "
+                raise invalid(f"kv_cache_bytes{case} returned {type(v).__name__} {v!r:.40}; "
                                "return a whole number of bytes")
             got.append(int(v))
         want = [kv_cache_numbers(n, L, d) * b for n, L, d, b in self.CASES]
         if got == want:
-            raise _Verdict(CORRECT, f"12 layers of width 768 at 4,096 tokens in float16 keep "
+            raise Verdict(CORRECT, f"12 layers of width 768 at 4,096 tokens in float16 keep "
                                     f"{want[0] / 1e6:.0f} MB per sequence; a GRU of 2,048 units "
                                     "keeps 4 kB whatever the context.")
         for message, f in self._wrong.items():
             if got == [f(*case) for case in self.CASES]:
-                raise _incorrect(message)
-        raise _incorrect(f"for 12 layers, L = 4096, d_model = 768, 2 bytes you returned "
+                raise incorrect(message)
+        raise incorrect(f"for 12 layers, L = 4096, d_model = 768, 2 bytes you returned "
                          f"{got[0]:,}; count keys and values per token per layer.")
 
 
@@ -108,28 +108,29 @@ def to_onnx(kernel, recurrent, bias):
         }
 
     def _grade(self, answer):
-        _need_callable(answer, "to_onnx")
+        need_callable(answer, "to_onnx")
         rng = np.random.default_rng(10)
         d, u = 5, 3
         k, rc, b = rng.normal(size=(d, 3 * u)), rng.normal(size=(u, 3 * u)), \
             rng.normal(size=(2, 3 * u))
-        out = _call(answer, k.copy(), rc.copy(), b.copy(), what="to_onnx(kernel, recurrent, bias)")
+        out = call_answer(answer, k.copy(), rc.copy(), b.copy(),
+                          what="to_onnx(kernel, recurrent, bias)")
         if not isinstance(out, tuple | list) or len(out) != 3:
-            raise _invalid(f"to_onnx should return three arrays (W, R, B), got "
+            raise invalid(f"to_onnx should return three arrays (W, R, B), got "
                            f"{type(out).__name__} {out!r:.60}")
         shapes = ((1, 3 * u, d), (1, 3 * u, u), (1, 6 * u))
-        got = [_need_array(v, name, shape)
+        got = [need_array(v, name, shape)
                for v, name, shape in zip(out, ("W", "R", "B"), shapes, strict=True)]
         want = _reference_onnx(k, rc, b)
         if all(np.allclose(g, w) for g, w in zip(got, want, strict=True)):
-            raise _Verdict(CORRECT, "transposed, same gate order z, r, h, and B = [input biases, "
+            raise Verdict(CORRECT, "transposed, same gate order z, r, h, and B = [input biases, "
                                     "recurrent biases]: onnxruntime's GRU node with "
                                     "linear_before_reset=1 now equals Keras.")
         for message, wrong in self._wrong(k, rc, b).items():
             if all(np.allclose(g, w) for g, w in zip(got, wrong, strict=True)):
-                raise _incorrect(message)
+                raise incorrect(message)
         bad = [n for n, g, w in zip("WRB", got, want, strict=True) if not np.allclose(g, w)]
-        raise _incorrect(f"{', '.join(bad)} differ from ONNX's layout; W[0, :u] should be the "
+        raise incorrect(f"{', '.join(bad)} differ from ONNX's layout; W[0, :u] should be the "
                          "transpose of the kernel's first u columns (the z gate).")
 
 

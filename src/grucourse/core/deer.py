@@ -165,8 +165,8 @@ def deer(x, params: GRUParams, method: str = "quasi", h0=None, tol: float = 1e-6
     if not np.isfinite(damping) or damping < 0:
         raise ValueError(f"damping must be a finite number >= 0, got {damping!r}")
     if not np.isfinite(elk) or elk < 0:
-        raise ValueError(f"elk (the Levenberg-Marquardt weight lambda) must be a finite number >= 0, "
-                         f"got {elk!r}")
+        raise ValueError(f"elk (the Levenberg-Marquardt weight lambda) must be a finite "
+                         f"number >= 0, got {elk!r}")
     if elk > 0 and method != "quasi":
         raise ValueError("elk > 0 is quasi-ELK, with diagonal Jacobians: use method='quasi'")
     if not (np.isfinite(tol) and tol > 0):

@@ -151,7 +151,7 @@ def score(predictions, y, task: str = "classification") -> float:
     return float(np.mean(np.argmax(p, axis=1) == y.reshape(-1)))
 
 
-def _train(train_step, X, y, steps: int, batch_size: int, rng: np.random.Generator) -> None:
+def train_steps(train_step, X, y, steps: int, batch_size: int, rng: np.random.Generator) -> None:
     """``steps`` minibatch updates; batches of ``min(batch_size, n)`` from a fresh permutation
     each epoch."""
     n = X.shape[0]
@@ -182,7 +182,7 @@ def _run(tpl: _Template, kind, units, data, seed, steps, batch_size, task, reset
     X_train, y_train, X_val, y_val = data
     tpl.reset(seed)
     t0 = time.perf_counter()
-    _train(tpl.train_step, X_train, y_train, steps, batch_size, np.random.default_rng(seed))
+    train_steps(tpl.train_step, X_train, y_train, steps, batch_size, np.random.default_rng(seed))
     train_s = time.perf_counter() - t0
     return {"kind": kind, "units": units,
             "params": count_params(kind, X_train.shape[2], units, reset_after),
