@@ -4,8 +4,9 @@ import grucourse  # noqa: F401  (sets TensorFlow's environment before keras is i
 from grucourse.data.tasks import mixed_recall_data, recall_data
 from grucourse.layers.models import build_model
 from grucourse.training.packing import block_mask, build_packed, pack_weights, unpack_into, unpack_weights
-from grucourse.training.recall import accuracy_vs_lag
+from grucourse.training.recall import accuracy_vs_lag, model_accuracies, model_accuracy
 
+import keras
 import numpy as np
 import pytest
 
@@ -212,3 +213,13 @@ def test_readout_accuracy_fixed_at():
         readout_accuracy_fixed_at(p, head, X, y, "r", 1.0, [])
     with pytest.raises(ValueError, match="one label per sequence"):
         readout_accuracy_fixed_at(p, head, X, y[:3], "z", 0.5, [1])
+
+
+def test_model_accuracies_equal_one_call_per_test_set():
+    keras.utils.set_random_seed(0)
+    model = build_model("GRU", 3, 5, 4, seq_len=7)
+    tests = [recall_data(lag, 0, n, 4, split="test", length=7) for lag, n in ((2, 5), (4, 7), (6, 9))]
+    want = [float(np.mean(np.argmax(model(X, training=False).numpy(), axis=1) == y)) for X, y in tests]
+    assert model_accuracies(model, tests) == want
+    assert [model_accuracy(model, X, y) for X, y in tests] == want
+    assert len({round(w, 6) for w in want}) > 1  # the sets differ, so a wrong split would show
