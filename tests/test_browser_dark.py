@@ -202,6 +202,15 @@ WIDE_ON_PHONE = """() => {
       wide.push(`equation ${box.scrollWidth}>${box.clientWidth}px "${describe(box)}"`);
     }
   }
+  // an inline formula cannot wrap: wider than its line, it is cut off or pushes the text sideways
+  for (const m of document.querySelectorAll('main mjx-container:not([display="true"])')) {
+    if (m.closest('table, pre, .gc-scrolls')) continue;
+    const line = m.closest('p, li, dd, div');
+    const width = m.getBoundingClientRect().width;
+    if (line && line.clientWidth > 0 && width > line.clientWidth + 1) {
+      wide.push(`inline formula ${Math.round(width)}>${line.clientWidth}px "${describe(m)}"`);
+    }
+  }
   for (const table of document.querySelectorAll('main table')) {
     if (table.closest('.gc-scrolls') || table.closest('.gw-root, .aw-root, .ac-root, .gt-root')) continue;
     const box = table.closest('.pst-scrollable-table-container, .output, .cell_output, section') || table.parentElement;
